@@ -1,0 +1,128 @@
+//! Building and running the HTTP server.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::cookie::Cookie;
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+use tera::Tera;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{Database, DbConn};
+use crate::error::AppResult;
+use crate::i18n;
+use crate::{routes, shell};
+
+/// Largest JSON or form body the service accepts.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Shared by every worker.
+pub struct AppState {
+    pub db: Database,
+    pub tera: Tera,
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Run blocking database work on the thread pool, with a pooled connection.
+    pub async fn with_db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Open the database (running migrations), bind the listener and build the server.
+/// The server is not running until it is awaited.
+pub fn start(settings: Settings) -> anyhow::Result<(Server, SocketAddr)> {
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+    start_on(settings, listener)
+}
+
+pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Server, SocketAddr)> {
+    let addr = listener.local_addr()?;
+    let db = Database::open(&settings.database, settings.pool_size)?;
+    let tera = shell::load_tera()?;
+    let shutdown_timeout = settings.shutdown_timeout_secs;
+    let state = web::Data::new(AppState { db, tera, settings });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().limit(MAX_BODY_BYTES))
+            .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES))
+            .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+            .wrap(shell::errors::error_handlers())
+            .wrap_fn(|req, srv| {
+                // `?lang=xx` also remembers the choice in a cookie.
+                let chosen = i18n::query_lang(req.query_string());
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(lang) = chosen {
+                        let cookie: Cookie<'static> = shell::lang_cookie(lang);
+                        res.response_mut().add_cookie(&cookie)?;
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(shell::headers::security_headers())
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    // Signals are handled in `serve`, so that Ctrl-C is as graceful as SIGTERM.
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
+    .run();
+    Ok((server, addr))
+}
+
+/// Run until SIGTERM or Ctrl-C, then let requests in flight finish.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let database = settings.database.redacted();
+    let (server, addr) = start(settings)?;
+    tracing::info!(%addr, %database, "yishiting is listening");
+    println!("议事亭 yishiting: http://{addr}  (database: {database})");
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested: finishing requests in flight");
+        handle.stop(true).await;
+    });
+    server.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

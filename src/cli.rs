@@ -1,0 +1,81 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Settings};
+use crate::db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "yishiting",
+    version,
+    about = "议事亭 yishiting: residents deliberate and decide together; anyone can check the count.",
+    long_about = "议事亭 yishiting: residents deliberate and decide together; anyone can check the count.\n\n\
+Without a command, serves the web service. Settings come from the environment \
+(see README); the options below override it."
+)]
+pub struct Cli {
+    /// Address and port to listen on [env: YISHITING_BIND] [default: 127.0.0.1:8080]
+    #[arg(long, global = true)]
+    pub bind: Option<String>,
+
+    /// sqlite://FILE, a file path, or postgres://… [env: DATABASE_URL or DATABASE_URL_FILE]
+    /// [default: sqlite in the data directory]
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the default SQLite database and generated keys
+    /// [env: YISHITING_DATA_DIR] [default: ./data]
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Write a consistent copy of the SQLite database to FILE, even while the service runs
+    Backup {
+        /// The new file to write; it must not exist yet
+        file: PathBuf,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let settings = Settings::from_env(cli.bind, cli.database_url, cli.data_dir)?;
+            crate::app::serve(settings).await
+        }
+        Command::Migrate => {
+            let data_dir = config::resolve_data_dir(cli.data_dir);
+            let url = config::resolve_database(cli.database_url, &data_dir)?;
+            db::Database::open(&url, 1)?;
+            println!("migrations applied to {}", url.redacted());
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let data_dir = config::resolve_data_dir(cli.data_dir);
+            let url = config::resolve_database(cli.database_url, &data_dir)?;
+            let source = url
+                .sqlite_path()
+                .context("backup works on SQLite; back up PostgreSQL with pg_dump (see README)")?;
+            // Do not let the backup create an empty database where none was.
+            if !source.exists() {
+                anyhow::bail!("no database at {}", source.display());
+            }
+            let mut conn = db::establish(&url)?;
+            db::sqlite_backup(&mut conn, &file)?;
+            println!("backup of {} written to {}", url.redacted(), file.display());
+            Ok(())
+        }
+    }
+}

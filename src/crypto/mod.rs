@@ -1,0 +1,25 @@
+//! Keys, signatures, hashes and randomness. Private key material never leaves this module
+//! in a printable form.
+
+/// Fill `buf` from the operating system's secure random source.
+pub fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
+    getrandom::fill(buf).map_err(|e| anyhow::anyhow!("no secure randomness available: {e}"))
+}
+
+/// A random token of `n` bytes, hex-encoded.
+pub fn random_hex(n: usize) -> anyhow::Result<String> {
+    let mut bytes = vec![0u8; n];
+    fill_random(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn random_tokens_differ() {
+        let a = super::random_hex(16).unwrap();
+        let b = super::random_hex(16).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+}

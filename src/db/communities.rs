@@ -1,0 +1,54 @@
+//! Communities (物业管理区域).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::communities;
+use super::{DbConn, DbResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = communities)]
+pub struct Community {
+    pub id: i64,
+    /// Short name used in addresses, e.g. `sanyijing`.
+    pub slug: String,
+    /// Chinese name, e.g. 三义井社区.
+    pub name: String,
+    pub name_en: String,
+    /// District and street office, free text.
+    pub district: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = communities)]
+pub struct NewCommunity<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub name_en: &'a str,
+    pub district: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewCommunity<'_>) -> DbResult<Community> {
+    Ok(diesel::insert_into(communities::table)
+        .values(new)
+        .returning(communities::all_columns)
+        .get_result::<Community>(conn)?)
+}
+
+pub fn list(conn: &mut DbConn) -> DbResult<Vec<Community>> {
+    Ok(communities::table
+        .select(Community::as_select())
+        .order(communities::id)
+        .load(conn)?)
+}
+
+pub fn by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<Community>> {
+    Ok(communities::table
+        .filter(communities::slug.eq(slug))
+        .select(Community::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,17 @@
+//! 议事亭 yishiting: a web service where the residents of a residential community deliberate
+//! and decide together, and where anyone can check the count.
+//!
+//! Layers: [`domain`] (pure rules), [`db`] (all diesel code), [`routes`] (thin handlers),
+//! [`crypto`] (keys, signatures, randomness); [`shell`] is the page shell and [`app`] wires
+//! the server together.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod shell;

@@ -1,0 +1,59 @@
+//! The JSON API under `/api/v1`, and its OpenAPI document.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+use crate::app::AppState;
+use crate::db::communities::{self, Community};
+use crate::error::AppResult;
+use crate::shell::errors::{Problem, ProblemField};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "议事亭 yishiting API",
+        description = "Community deliberation and verifiable owners' voting. Errors are RFC 9457 problem documents (application/problem+json).",
+    ),
+    paths(index, openapi, list_communities, super::health::healthz),
+    components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
+    tags(
+        (name = "service", description = "Service health and discovery"),
+        (name = "communities", description = "Communities (物业管理区域)"),
+    )
+)]
+pub struct ApiDoc;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiIndex {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// Where the OpenAPI 3 document is.
+    pub openapi: &'static str,
+}
+
+/// What this API is and where its description lives.
+#[utoipa::path(get, path = "/api/v1", tag = "service",
+    responses((status = 200, body = ApiIndex)))]
+pub async fn index() -> HttpResponse {
+    HttpResponse::Ok().json(ApiIndex {
+        name: "yishiting",
+        version: env!("CARGO_PKG_VERSION"),
+        openapi: "/api/v1/openapi.json",
+    })
+}
+
+/// The OpenAPI 3 document of this API, generated from the code.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",
+    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json")))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// Every community this deployment serves. Public.
+#[utoipa::path(get, path = "/api/v1/communities", tag = "communities",
+    responses((status = 200, body = [Community])))]
+pub async fn list_communities(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let list = state.with_db(|conn| Ok(communities::list(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}

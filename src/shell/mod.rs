@@ -1,0 +1,138 @@
+//! The page shell: templates compiled into the binary, the request's language,
+//! security headers, static assets and error pages.
+
+pub mod assets;
+pub mod errors;
+pub mod headers;
+
+use std::collections::HashMap;
+use std::future::{ready, Ready};
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use include_dir::{include_dir, Dir, DirEntry};
+use tera::{Tera, Value};
+
+use crate::error::AppResult;
+use crate::i18n::{self, Lang};
+
+/// `templates/`: Tera pages, Fluent translations (`locales/`) and static assets (`static/`).
+pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// Build the template engine from the embedded templates.
+pub fn load_tera() -> anyhow::Result<Tera> {
+    let mut files = Vec::new();
+    collect_templates(&TEMPLATES, &mut files);
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    tera.add_raw_templates(files)?;
+    tera.register_function("t", translate);
+    Ok(tera)
+}
+
+fn collect_templates(dir: &'static Dir<'static>, out: &mut Vec<(String, String)>) {
+    for entry in dir.entries() {
+        match entry {
+            DirEntry::Dir(d) => {
+                let name = d.path().to_string_lossy();
+                if name != "static" && name != "locales" {
+                    collect_templates(d, out);
+                }
+            }
+            DirEntry::File(f) => {
+                let path = f.path().to_string_lossy().into_owned();
+                if path.ends_with(".html") {
+                    if let Some(text) = f.contents_utf8() {
+                        out.push((path, text.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Tera function `t(key="…", lang=lang, name=value…)`: a Fluent message in the page's language;
+/// every other argument is passed to Fluent. The result is escaped like any other value.
+fn translate(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let key = args
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| tera::Error::msg("t() needs key=\"…\""))?;
+    let lang = args
+        .get("lang")
+        .and_then(Value::as_str)
+        .and_then(Lang::from_tag)
+        .unwrap_or_default();
+    let fluent_args: Vec<(&str, String)> = args
+        .iter()
+        .filter(|(k, _)| *k != "key" && *k != "lang")
+        .map(|(k, v)| {
+            let s = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.as_str(), s)
+        })
+        .collect();
+    Ok(Value::String(lang.t_args(key, &fluent_args)))
+}
+
+/// What every page knows about its request: the language and the path (for the language switch).
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl FromRequest for PageCtx {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageCtx::of(req)))
+    }
+}
+
+impl PageCtx {
+    pub fn of(req: &HttpRequest) -> Self {
+        PageCtx {
+            lang: i18n::negotiate(req),
+            path: req.path().to_owned(),
+        }
+    }
+
+    /// The shell's variables: `lang`, `other_lang`, `other_lang_name`, `path`.
+    pub fn context(&self) -> tera::Context {
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", self.lang.tag());
+        ctx.insert("other_lang", self.lang.other().tag());
+        ctx.insert("other_lang_name", self.lang.other().native_name());
+        ctx.insert("path", &self.path);
+        ctx
+    }
+
+    pub fn render(
+        &self,
+        tera: &Tera,
+        template: &str,
+        extra: tera::Context,
+    ) -> AppResult<HttpResponse> {
+        let mut ctx = self.context();
+        ctx.extend(extra);
+        let html = tera.render(template, &ctx)?;
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html))
+    }
+}
+
+/// The cookie that remembers a language chosen with `?lang=`.
+pub fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build(i18n::LANG_COOKIE, lang.tag())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish()
+}

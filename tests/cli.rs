@@ -1,0 +1,226 @@
+//! The binary as an operator uses it: help, first start, graceful shutdown, backup and restore.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use yishiting::db::communities::{self, NewCommunity};
+
+const BIN: &str = env!("CARGO_BIN_EXE_yishiting");
+
+fn command(cwd: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL_FILE")
+        .env_remove("YISHITING_DATA_DIR")
+        .env_remove("YISHITING_SECRET_KEY")
+        .env_remove("YISHITING_SECRET_KEY_FILE")
+        .env("YISHITING_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+/// A running `yishiting` process and the address it printed.
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Running {
+    fn start(mut cmd: Command) -> Running {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn yishiting");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        Running { child, base }
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "yishiting did not stop in {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn help_lists_commands_and_options() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for word in [
+        "serve",
+        "migrate",
+        "backup",
+        "--bind",
+        "--database-url",
+        "--data-dir",
+        "YISHITING_BIND",
+        "DATABASE_URL",
+    ] {
+        assert!(
+            text.contains(word),
+            "--help does not mention {word}:\n{text}"
+        );
+    }
+    let out = Command::new(BIN).arg("--no-such-flag").output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn first_start_creates_the_default_sqlite_database_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    for sig in ["TERM", "INT"] {
+        let mut app = Running::start(command(dir.path()));
+        let res = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["database"], "sqlite");
+        assert!(dir.path().join("data/yishiting.sqlite3").is_file());
+        assert!(dir.path().join("data/secret_key").is_file());
+        // A request in flight when the signal arrives still gets its answer.
+        let page = tokio::spawn(reqwest::get(format!("{}/", app.base)));
+        app.signal(sig);
+        let status = app.wait(Duration::from_secs(20));
+        assert!(status.success(), "SIG{sig}: exit {status:?}");
+        if let Ok(Ok(res)) = page.await {
+            assert_eq!(res.status(), 200);
+        }
+    }
+}
+
+#[tokio::test]
+async fn backup_of_a_running_database_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("live.sqlite3");
+    let db_url = format!("sqlite://{}", db_path.display());
+    let mut cmd = command(dir.path());
+    cmd.env("DATABASE_URL", &db_url);
+    let mut app = Running::start(cmd);
+
+    // Write through the data layer while the server runs.
+    let url = yishiting::config::DatabaseUrl::parse(&db_url).unwrap();
+    let mut conn = yishiting::db::establish(&url).unwrap();
+    communities::insert(
+        &mut conn,
+        &NewCommunity {
+            slug: "sanyijing",
+            name: "三义井社区",
+            name_en: "Sanyijing",
+            district: "雨湖区",
+            created_at: Utc::now().naive_utc(),
+        },
+    )
+    .unwrap();
+
+    let backup = dir.path().join("backup.sqlite3");
+    let out = command(dir.path())
+        .env("DATABASE_URL", &db_url)
+        .args(["backup", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(backup.is_file());
+
+    // A second backup to the same file is refused and leaves it alone.
+    let before = std::fs::read(&backup).unwrap();
+    let out = command(dir.path())
+        .env("DATABASE_URL", &db_url)
+        .args(["backup", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&backup).unwrap(), before);
+
+    app.signal("TERM");
+    assert!(app.wait(Duration::from_secs(20)).success());
+
+    // Restore: the backup file becomes the database of a new server.
+    let restored = dir.path().join("restored.sqlite3");
+    std::fs::copy(&backup, &restored).unwrap();
+    let mut cmd = command(dir.path());
+    cmd.env("DATABASE_URL", format!("sqlite://{}", restored.display()));
+    let app = Running::start(cmd);
+    let list: serde_json::Value = reqwest::get(format!("{}/api/v1/communities", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["name"], "三义井社区");
+}
+
+#[test]
+fn backup_refuses_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    // No database yet: nothing is created.
+    let out = command(dir.path())
+        .env("DATABASE_URL", "sqlite://missing.sqlite3")
+        .args(["backup", "b.sqlite3"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database"));
+    assert!(!dir.path().join("missing.sqlite3").exists());
+    // PostgreSQL is backed up with its own tools.
+    let out = command(dir.path())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .args(["backup", "b.sqlite3"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .env("DATABASE_URL", "mysql://localhost/x")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database"));
+    let _ = common::postgres_admin_url;
+}

@@ -1,0 +1,171 @@
+//! Test harness: a real server on port 0 with its own fresh database.
+//!
+//! The backend is SQLite (a new file per test) unless `YISHITING_TEST_POSTGRES_URL` is set,
+//! in which case every test gets its own new PostgreSQL database, dropped afterwards.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+use diesel::{Connection, RunQueryDsl};
+use tempfile::TempDir;
+use yishiting::config::{DatabaseUrl, SecretKey, Settings};
+
+pub const POSTGRES_ENV: &str = "YISHITING_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server URL for tests, if the PostgreSQL suite is asked for.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty())
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub dir: TempDir,
+    pg: Option<(String, String)>, // (admin url, database name)
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match postgres_admin_url() {
+            None => {
+                let path = dir.path().join("test.sqlite3");
+                TestDb {
+                    url: DatabaseUrl::parse(path.to_str().expect("utf-8 temp path")).unwrap(),
+                    dir,
+                    pg: None,
+                }
+            }
+            Some(admin) => {
+                let name = format!("yst_test_{}", yishiting::crypto::random_hex(8).unwrap());
+                let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}")
+                });
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let url = with_database_name(&admin, &name);
+                TestDb {
+                    url: DatabaseUrl::parse(&url).unwrap(),
+                    dir,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// The PostgreSQL database's name, if this is PostgreSQL.
+    pub fn pg_database_name(&self) -> Option<&str> {
+        self.pg.as_ref().map(|(_, name)| name.as_str())
+    }
+
+    /// A connection to the PostgreSQL server's admin database.
+    pub fn connect_admin(&self) -> diesel::PgConnection {
+        let (admin, _) = self.pg.as_ref().expect("not PostgreSQL");
+        diesel::PgConnection::establish(admin).expect("connect to PostgreSQL")
+    }
+
+    /// A direct connection, outside any server.
+    pub fn connect(&self) -> yishiting::db::DbConn {
+        yishiting::db::establish(&self.url).expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// Replace the database name in a PostgreSQL URL.
+pub fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub fn test_settings(db: &TestDb, data_dir: PathBuf) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        database: db.url.clone(),
+        data_dir,
+        secret_key: SecretKey::new(vec![42; 32]).unwrap(),
+        pool_size: 4,
+        shutdown_timeout_secs: 5,
+    }
+}
+
+/// A running server and a client with a cookie jar.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A client with its own, empty cookie jar.
+    pub fn new_client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new();
+    let settings = test_settings(&db, db.dir.path().join("data"));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (server, addr) = yishiting::app::start_on(settings, listener).expect("start server");
+    let handle = server.handle();
+    tokio::spawn(server);
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: TestApp::new_client(),
+        db,
+        handle,
+    }
+}
