@@ -224,3 +224,39 @@ fn a_bad_database_url_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database"));
     let _ = common::postgres_admin_url;
 }
+
+#[tokio::test]
+async fn secrets_can_come_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, "k".repeat(40) + "\n").unwrap();
+    let mut cmd = command(dir.path());
+    cmd.env("YISHITING_SECRET_KEY_FILE", &key_file);
+    let mut app = Running::start(cmd);
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", app.base))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // The key came from the file: none was generated.
+    assert!(!dir.path().join("data/secret_key").exists());
+    app.signal("TERM");
+    assert!(app.wait(Duration::from_secs(20)).success());
+
+    // Both ways at once, or a short key, is refused before anything starts.
+    let out = command(dir.path())
+        .env("YISHITING_SECRET_KEY_FILE", &key_file)
+        .env("YISHITING_SECRET_KEY", "x".repeat(40))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not both"));
+    let out = command(dir.path())
+        .env("YISHITING_SECRET_KEY", "short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32"));
+}
