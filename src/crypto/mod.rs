@@ -1,6 +1,9 @@
 //! Keys, signatures, hashes and randomness. Private key material never leaves this module
 //! in a printable form.
 
+pub mod passwords;
+pub mod tokens;
+
 /// Fill `buf` from the operating system's secure random source.
 pub fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
     getrandom::fill(buf).map_err(|e| anyhow::anyhow!("no secure randomness available: {e}"))
@@ -10,7 +13,7 @@ pub fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
 pub fn random_hex(n: usize) -> anyhow::Result<String> {
     let mut bytes = vec![0u8; n];
     fill_random(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(tokens::hex(&bytes))
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 //! queries are written once against the portable [`schema`]. Where an engine needs its own
 //! SQL (migrations, pragmas, `BEGIN IMMEDIATE`), the code matches on the variant.
 
+pub mod accounts;
+pub mod audit;
 pub mod communities;
+pub mod roster;
 pub mod schema;
 
 use std::time::Duration;

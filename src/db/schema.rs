@@ -10,3 +10,139 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    buildings (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    owners (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        owner_ref -> Text,
+        name -> Text,
+        kind -> Text,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        building_id -> BigInt,
+        room -> Text,
+        area_registry -> Nullable<BigInt>,
+        area_survey -> Nullable<BigInt>,
+        area_contract -> Nullable<BigInt>,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_owners (community_id, unit_id, owner_id) {
+        community_id -> BigInt,
+        unit_id -> BigInt,
+        owner_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        login -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        community_id -> Nullable<BigInt>,
+        owner_id -> Nullable<BigInt>,
+        lang -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_grants (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        building_id -> Nullable<BigInt>,
+        body -> Nullable<Text>,
+        granted_by -> Nullable<BigInt>,
+        granted_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitation_codes (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        owner_id -> BigInt,
+        code_hash -> Text,
+        issued_by -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+        redeemed_at -> Nullable<Timestamp>,
+        redeemed_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    setup_tokens (token_hash) {
+        token_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        community_id -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        action -> Text,
+        at -> Timestamp,
+        before_summary -> Text,
+        after_summary -> Text,
+    }
+}
+
+diesel::joinable!(buildings -> communities (community_id));
+diesel::joinable!(units -> buildings (building_id));
+diesel::joinable!(unit_owners -> units (unit_id));
+diesel::joinable!(unit_owners -> owners (owner_id));
+diesel::joinable!(role_grants -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    communities,
+    buildings,
+    owners,
+    units,
+    unit_owners,
+    users,
+    role_grants,
+    sessions,
+    invitation_codes,
+    setup_tokens,
+    audit_log,
+);

@@ -96,8 +96,7 @@ pub fn parse_area(text: &str) -> Result<AreaCenti, AreaError> {
     if t.contains(',') || t.contains('，') {
         return Err(AreaError::Comma);
     }
-    if t.starts_with('-') {
-        let rest = &t[1..];
+    if let Some(rest) = t.strip_prefix('-') {
         return match parse_area(rest) {
             Ok(_) | Err(AreaError::NotPositive) => Err(AreaError::NotPositive),
             Err(e) => Err(e),

@@ -4,3 +4,6 @@
 pub mod area;
 pub mod community;
 pub mod headcount;
+pub mod roles;
+pub mod roster_csv;
+pub mod roster_diff;

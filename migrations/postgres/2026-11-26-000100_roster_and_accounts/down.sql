@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE setup_tokens;
+DROP TABLE invitation_codes;
+DROP TABLE sessions;
+DROP TABLE role_grants;
+DROP TABLE users;
+DROP TABLE unit_owners;
+DROP TABLE units;
+DROP TABLE owners;
+DROP TABLE buildings;

@@ -1,0 +1,12 @@
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_update;
+DROP TABLE audit_log;
+DROP TABLE setup_tokens;
+DROP TABLE invitation_codes;
+DROP TABLE sessions;
+DROP TABLE role_grants;
+DROP TABLE users;
+DROP TABLE unit_owners;
+DROP TABLE units;
+DROP TABLE owners;
+DROP TABLE buildings;

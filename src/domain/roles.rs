@@ -1,0 +1,180 @@
+//! Who may do what: the roles of the service and the check every route makes on the server.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+/// The roles a community grants (administrator is global, owner and resident come from the
+/// roster record an account is linked to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantedRole {
+    /// 筹备组, 业主委员会 or 社区 staff running the community's business.
+    Organiser,
+    /// 监票人
+    Scrutineer,
+    /// 楼栋长, for one building.
+    BuildingLead,
+}
+
+impl GrantedRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantedRole::Organiser => "organiser",
+            GrantedRole::Scrutineer => "scrutineer",
+            GrantedRole::BuildingLead => "building_lead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "organiser" => Some(GrantedRole::Organiser),
+            "scrutineer" => Some(GrantedRole::Scrutineer),
+            "building_lead" => Some(GrantedRole::BuildingLead),
+            _ => None,
+        }
+    }
+}
+
+/// Which body an organiser acts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganiserBody {
+    /// 筹备组
+    PreparationGroup,
+    /// 业主委员会
+    OwnersCommittee,
+    /// 社区工作人员
+    CommunityStaff,
+}
+
+impl OrganiserBody {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganiserBody::PreparationGroup => "preparation_group",
+            OrganiserBody::OwnersCommittee => "owners_committee",
+            OrganiserBody::CommunityStaff => "community_staff",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "preparation_group" => Some(OrganiserBody::PreparationGroup),
+            "owners_committee" => Some(OrganiserBody::OwnersCommittee),
+            "community_staff" => Some(OrganiserBody::CommunityStaff),
+            _ => None,
+        }
+    }
+}
+
+/// Things a signed-in user may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Create a community (administrators).
+    CreateCommunity,
+    /// Appoint or remove a community's organisers (administrators).
+    AppointOrganiser,
+    /// Appoint scrutineers and building leads (organisers).
+    AppointHelpers,
+    /// See the roster with names, totals and the headcount breakdown.
+    ViewRoster,
+    /// Import the roster, add buildings.
+    EditRoster,
+    /// Issue, print and reissue invitation codes.
+    IssueCodes,
+    /// See the community's accounts and roles.
+    ViewUsers,
+    /// Read the audit trail.
+    ViewAudit,
+}
+
+/// Everything one user holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub is_admin: bool,
+    pub organiser_of: BTreeSet<i64>,
+    pub scrutineer_of: BTreeSet<i64>,
+    /// (community, building)
+    pub building_lead_of: BTreeSet<(i64, i64)>,
+    /// (community, owner) when the account belongs to an owner on the roster.
+    pub owner: Option<(i64, i64)>,
+}
+
+impl Grants {
+    /// May this user do `action` in `community`?
+    pub fn allows(&self, action: Action, community: i64) -> bool {
+        if self.is_admin {
+            return true;
+        }
+        let organiser = self.organiser_of.contains(&community);
+        let scrutineer = self.scrutineer_of.contains(&community);
+        match action {
+            Action::CreateCommunity | Action::AppointOrganiser => false,
+            Action::AppointHelpers
+            | Action::EditRoster
+            | Action::IssueCodes
+            | Action::ViewUsers => organiser,
+            Action::ViewRoster | Action::ViewAudit => organiser || scrutineer,
+        }
+    }
+
+    /// Communities in which this user holds any role or owns a unit.
+    pub fn communities(&self) -> BTreeSet<i64> {
+        let mut all: BTreeSet<i64> = self
+            .organiser_of
+            .union(&self.scrutineer_of)
+            .copied()
+            .collect();
+        all.extend(self.building_lead_of.iter().map(|(c, _)| *c));
+        all.extend(self.owner.map(|(c, _)| c));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Action; 8] = [
+        Action::CreateCommunity,
+        Action::AppointOrganiser,
+        Action::AppointHelpers,
+        Action::ViewRoster,
+        Action::EditRoster,
+        Action::IssueCodes,
+        Action::ViewUsers,
+        Action::ViewAudit,
+    ];
+
+    #[test]
+    fn roles_are_scoped_to_their_community() {
+        let organiser = Grants {
+            organiser_of: [1].into(),
+            ..Default::default()
+        };
+        let scrutineer = Grants {
+            scrutineer_of: [1].into(),
+            ..Default::default()
+        };
+        let owner = Grants {
+            owner: Some((1, 9)),
+            ..Default::default()
+        };
+        let admin = Grants {
+            is_admin: true,
+            ..Default::default()
+        };
+        for a in ALL {
+            assert!(admin.allows(a, 1));
+            assert!(!owner.allows(a, 1), "{a:?}");
+            assert!(!organiser.allows(a, 2), "organiser of 1 in 2: {a:?}");
+            assert!(!scrutineer.allows(a, 2));
+        }
+        assert!(organiser.allows(Action::EditRoster, 1));
+        assert!(organiser.allows(Action::IssueCodes, 1));
+        assert!(!organiser.allows(Action::CreateCommunity, 1));
+        assert!(!organiser.allows(Action::AppointOrganiser, 1));
+        assert!(scrutineer.allows(Action::ViewRoster, 1));
+        assert!(scrutineer.allows(Action::ViewAudit, 1));
+        assert!(!scrutineer.allows(Action::EditRoster, 1));
+        assert!(!scrutineer.allows(Action::IssueCodes, 1));
+    }
+}
