@@ -4,7 +4,7 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_web::cookie::Cookie;
 use actix_web::dev::{Server, Service};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpServer};
 use tera::Tera;
 use tracing_actix_web::TracingLogger;
 
@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::db::{Database, DbConn};
 use crate::error::AppResult;
 use crate::i18n;
-use crate::{routes, shell};
+use crate::{auth, routes, shell};
 
 /// Largest JSON or form body the service accepts.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -22,6 +22,7 @@ pub struct AppState {
     pub db: Database,
     pub tera: Tera,
     pub settings: Settings,
+    pub limits: auth::Limits,
 }
 
 impl AppState {
@@ -53,7 +54,13 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
     let db = Database::open(&settings.database, settings.pool_size)?;
     let tera = shell::load_tera()?;
     let shutdown_timeout = settings.shutdown_timeout_secs;
-    let state = web::Data::new(AppState { db, tera, settings });
+    let secure_cookies = settings.secure_cookies;
+    let state = web::Data::new(AppState {
+        db,
+        tera,
+        settings,
+        limits: auth::Limits::default(),
+    });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -63,7 +70,7 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
             .wrap(shell::errors::error_handlers())
-            .wrap_fn(|req, srv| {
+            .wrap_fn(move |req, srv| {
                 // `?lang=xx` also remembers the choice in a cookie.
                 let chosen = i18n::query_lang(req.query_string());
                 let fut = srv.call(req);
@@ -72,6 +79,16 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
                     if let Some(lang) = chosen {
                         let cookie: Cookie<'static> = shell::lang_cookie(lang);
                         res.response_mut().add_cookie(&cookie)?;
+                    }
+                    // A CSRF cookie made while rendering a form.
+                    let new_csrf = res
+                        .request()
+                        .extensions()
+                        .get::<auth::NewCsrfCookie>()
+                        .cloned();
+                    if let Some(auth::NewCsrfCookie(value)) = new_csrf {
+                        res.response_mut()
+                            .add_cookie(&auth::csrf_cookie(&value, secure_cookies))?;
                     }
                     Ok(res)
                 }

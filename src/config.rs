@@ -134,6 +134,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// Seconds that in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Mark cookies `Secure` (set when the service is reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 /// A secret that never prints.
@@ -216,6 +218,10 @@ impl Settings {
                 .context("YISHITING_SHUTDOWN_TIMEOUT must be a whole number of seconds")?,
             None => 30,
         };
+        let secure_cookies = matches!(
+            env("YISHITING_SECURE_COOKIES").as_deref(),
+            Some("1" | "true" | "yes")
+        );
         let secret_key = load_or_create_secret_key(&data_dir)?;
         Ok(Self {
             bind,
@@ -224,6 +230,7 @@ impl Settings {
             secret_key,
             pool_size,
             shutdown_timeout_secs,
+            secure_cookies,
         })
     }
 }

@@ -32,12 +32,24 @@ impl Msg {
     }
 }
 
-/// One problem with one input field (or one line and column of an uploaded file).
+/// One problem with one input field, or with one line and column of an uploaded file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The field name, or `line 3, column 2` style location for files.
+    /// The field name, or the column of an uploaded file.
     pub field: String,
+    /// The line of an uploaded file (1 is the header).
+    pub line: Option<u64>,
     pub message: Msg,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: Msg) -> Self {
+        Self {
+            field: field.into(),
+            line: None,
+            message,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,3 +162,9 @@ impl From<tera::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        crate::db::DbError::from(e).into()
+    }
+}

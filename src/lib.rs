@@ -6,6 +6,7 @@
 //! the server together.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod crypto;

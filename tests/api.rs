@@ -160,7 +160,7 @@ async fn api_errors_are_problem_json() {
     // The wrong method on a real route.
     let res = app
         .client
-        .post(app.url("/api/v1/communities"))
+        .put(app.url("/api/v1/communities"))
         .header("Accept-Language", "en")
         .json(&serde_json::json!({}))
         .send()
@@ -172,7 +172,7 @@ async fn api_errors_are_problem_json() {
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["code"], "method-not-allowed");
     assert_eq!(p["title"], "Method not allowed");
-    assert_eq!(res_allow, "GET");
+    assert!(res_allow.contains("GET") && res_allow.contains("POST"), "{res_allow}");
 
     // A browser asking for JSON gets JSON, even off the API.
     let res = app

@@ -348,3 +348,21 @@ pub fn consume_setup_token(conn: &mut DbConn, token_hash: &str) -> DbResult<bool
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Give an existing account new credentials (a reissued code was redeemed for its owner).
+pub fn reset_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    login: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> DbResult<User> {
+    Ok(diesel::update(users::table.find(user_id))
+        .set((
+            users::login.eq(login),
+            users::display_name.eq(display_name),
+            users::password_hash.eq(password_hash),
+        ))
+        .returning(users::all_columns)
+        .get_result::<User>(conn)?)
+}

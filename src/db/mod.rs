@@ -236,3 +236,16 @@ pub fn sqlite_backup(conn: &mut DbConn, dest: &std::path::Path) -> anyhow::Resul
         .execute(c)?;
     Ok(())
 }
+
+impl DbError {
+    /// Did a UNIQUE constraint refuse the write?
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}

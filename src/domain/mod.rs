@@ -1,6 +1,7 @@
 //! Pure rules and types of the domain: no I/O, no database, no HTTP.
 //! Everything here can be unit- and property-tested in isolation.
 
+pub mod accounts;
 pub mod area;
 pub mod community;
 pub mod headcount;

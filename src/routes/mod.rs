@@ -1,25 +1,97 @@
 //! Thin handlers: parse, authorise, call the domain and the data layer, render.
 
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod health;
+pub mod me;
 pub mod pages;
+pub mod people;
+pub mod roster;
 
 use actix_web::web;
 
 use crate::error::AppError;
 use crate::shell::assets;
 
+/// Every route of the service. `web::resource` answers 405 with `Allow` for a known path
+/// and the wrong method.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // `web::resource` answers 405 with `Allow` for a known path and the wrong method.
     cfg.service(web::resource("/").get(pages::home))
         .service(web::resource("/rules").get(pages::rules))
         .service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/static/{path:.*}").get(assets::serve_static))
+        // Accounts.
+        .service(
+            web::resource("/login")
+                .get(auth::login_page)
+                .post(auth::login_submit),
+        )
+        .service(web::resource("/logout").post(auth::logout_submit))
+        .service(
+            web::resource("/redeem")
+                .get(auth::redeem_page)
+                .post(auth::redeem_submit),
+        )
+        .service(
+            web::resource("/setup/{token}")
+                .get(auth::setup_page)
+                .post(auth::setup_submit),
+        )
+        .service(web::resource("/me").get(me::me_page))
+        .service(web::resource("/admin").get(admin::admin_page))
+        .service(web::resource("/admin/communities").post(admin::community_submit))
+        // A community's roster and people.
+        .service(web::resource("/c/{slug}/roster").get(roster::roster_page))
+        .service(web::resource("/c/{slug}/roster.csv").get(roster::export_page))
+        .service(
+            web::resource("/c/{slug}/roster/import")
+                .get(roster::import_page)
+                .post(roster::import_upload),
+        )
+        .service(web::resource("/c/{slug}/roster/import/confirm").post(roster::import_confirm))
+        .service(web::resource("/c/{slug}/buildings").post(roster::building_submit))
+        .service(
+            web::resource("/c/{slug}/codes")
+                .get(people::codes_page)
+                .post(people::codes_issue),
+        )
+        .service(web::resource("/c/{slug}/owners/{owner_id}/code").post(people::code_reissue))
+        .service(web::resource("/c/{slug}/users").get(people::users_page))
+        .service(web::resource("/c/{slug}/roles").post(people::grant_submit))
+        .service(web::resource("/c/{slug}/roles/{id}/revoke").post(people::revoke_submit))
+        .service(web::resource("/c/{slug}/audit").get(people::audit_page))
         .service(
             web::scope("/api/v1")
                 .service(web::resource("").get(api::index))
                 .service(web::resource("/openapi.json").get(api::openapi))
-                .service(web::resource("/communities").get(api::list_communities)),
+                .service(web::resource("/auth/token").post(auth::api_token))
+                .service(web::resource("/auth/logout").post(auth::api_logout))
+                .service(web::resource("/redeem").post(auth::api_redeem))
+                .service(web::resource("/me").get(me::api_me))
+                .service(
+                    web::resource("/communities")
+                        .get(api::list_communities)
+                        .post(admin::api_create_community),
+                )
+                .service(web::resource("/communities/{slug}/roster").get(roster::api_roster))
+                .service(web::resource("/communities/{slug}/roster.csv").get(roster::api_export))
+                .service(
+                    web::resource("/communities/{slug}/roster/import")
+                        .app_data(web::PayloadConfig::default().limit(roster::MAX_ROSTER_BYTES))
+                        .post(roster::api_import),
+                )
+                .service(
+                    web::resource("/communities/{slug}/buildings").post(roster::api_add_building),
+                )
+                .service(web::resource("/communities/{slug}/codes").post(people::api_codes))
+                .service(
+                    web::resource("/communities/{slug}/roles")
+                        .get(people::api_roles)
+                        .post(people::api_grant),
+                )
+                .service(web::resource("/communities/{slug}/roles/{id}").delete(people::api_revoke))
+                .service(web::resource("/communities/{slug}/audit").get(people::api_audit)),
         );
 }
 

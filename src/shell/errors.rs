@@ -35,6 +35,8 @@ pub struct Problem {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
     pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub message: String,
 }
 
@@ -84,6 +86,7 @@ fn build_problem<B>(req: &HttpRequest, res: &HttpResponse<B>, lang: Lang) -> Pro
                 .iter()
                 .map(|f| ProblemField {
                     field: f.field.clone(),
+                    line: f.line,
                     message: f.message.render(lang),
                 })
                 .collect()
@@ -156,10 +159,8 @@ fn render_error<B: MessageBody + 'static>(
 }
 
 fn error_page(req: &HttpRequest, lang: Lang, problem: &Problem) -> String {
-    let page = PageCtx {
-        lang,
-        path: req.path().to_owned(),
-    };
+    let mut page = PageCtx::anonymous(req);
+    page.lang = lang;
     let rendered = req.app_data::<web::Data<AppState>>().and_then(|state| {
         let mut ctx = page.context();
         ctx.insert("problem", problem);

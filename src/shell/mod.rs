@@ -6,7 +6,8 @@ pub mod errors;
 pub mod headers;
 
 use std::collections::HashMap;
-use std::future::{ready, Ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -14,7 +15,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use include_dir::{include_dir, Dir, DirEntry};
 use tera::{Tera, Value};
 
-use crate::error::AppResult;
+use serde::Serialize;
+
+use crate::auth::{self, CurrentUser};
+use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 
 /// `templates/`: Tera pages, Fluent translations (`locales/`) and static assets (`static/`).
@@ -28,7 +32,16 @@ pub fn load_tera() -> anyhow::Result<Tera> {
     tera.autoescape_on(vec![".html"]);
     tera.add_raw_templates(files)?;
     tera.register_function("t", translate);
+    tera.register_filter("area", area_filter);
     Ok(tera)
+}
+
+/// Tera filter `area`: hundredths of m² (an integer) as `89.50`, with no floating point.
+fn area_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let centi = value
+        .as_i64()
+        .ok_or_else(|| tera::Error::msg("area expects an integer number of hundredths of m²"))?;
+    Ok(Value::String(crate::domain::area::format_area(centi)))
 }
 
 fn collect_templates(dir: &'static Dir<'static>, out: &mut Vec<(String, String)>) {
@@ -78,37 +91,83 @@ fn translate(args: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(lang.t_args(key, &fluent_args)))
 }
 
-/// What every page knows about its request: the language and the path (for the language switch).
+/// What every page knows about its request: the language, the path (for the language
+/// switch), the signed-in user and the CSRF token for its forms.
 #[derive(Debug, Clone)]
 pub struct PageCtx {
     pub lang: Lang,
     pub path: String,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
 }
 
 impl FromRequest for PageCtx {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(PageCtx::of(req)))
+        let req = req.clone();
+        Box::pin(async move {
+            let user = auth::current_user(&req).await?;
+            let state = auth::app_state(&req)?;
+            Ok(PageCtx {
+                lang: user
+                    .as_ref()
+                    .filter(|_| i18n::query_lang(req.query_string()).is_none())
+                    .and_then(|u| u.user.lang.as_deref())
+                    .and_then(Lang::from_tag)
+                    .unwrap_or_else(|| i18n::negotiate(&req)),
+                path: req.path().to_owned(),
+                csrf: auth::csrf_for(&req, state.settings.secret_key.expose()),
+                user,
+            })
+        })
     }
 }
 
+#[derive(Serialize)]
+struct UserSummary<'a> {
+    login: &'a str,
+    display_name: &'a str,
+    is_admin: bool,
+    is_owner: bool,
+}
+
 impl PageCtx {
-    pub fn of(req: &HttpRequest) -> Self {
+    /// A page context without a user, for error pages.
+    pub fn anonymous(req: &HttpRequest) -> Self {
         PageCtx {
             lang: i18n::negotiate(req),
             path: req.path().to_owned(),
+            user: None,
+            csrf: String::new(),
         }
     }
 
-    /// The shell's variables: `lang`, `other_lang`, `other_lang_name`, `path`.
+    /// The signed-in user, or 401.
+    pub fn user(&self) -> AppResult<&CurrentUser> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// The shell's variables: `lang`, `other_lang`, `other_lang_name`, `path`, `csrf`, `user`.
     pub fn context(&self) -> tera::Context {
         let mut ctx = tera::Context::new();
         ctx.insert("lang", self.lang.tag());
         ctx.insert("other_lang", self.lang.other().tag());
         ctx.insert("other_lang_name", self.lang.other().native_name());
         ctx.insert("path", &self.path);
+        ctx.insert("csrf", &self.csrf);
+        if let Some(u) = &self.user {
+            ctx.insert(
+                "user",
+                &UserSummary {
+                    login: &u.user.login,
+                    display_name: &u.user.display_name,
+                    is_admin: u.user.is_admin,
+                    is_owner: u.user.owner_id.is_some(),
+                },
+            );
+        }
         ctx
     }
 

@@ -115,6 +115,7 @@ pub fn test_settings(db: &TestDb, data_dir: PathBuf) -> Settings {
         secret_key: SecretKey::new(vec![42; 32]).unwrap(),
         pool_size: 4,
         shutdown_timeout_secs: 5,
+        secure_cookies: false,
     }
 }
 
