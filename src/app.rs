@@ -107,9 +107,16 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
 /// Run until SIGTERM or Ctrl-C, then let requests in flight finish.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = settings.database.redacted();
+    let url = settings.database.clone();
     let (server, addr) = start(settings)?;
     tracing::info!(%addr, %database, "yishiting is listening");
     println!("议事亭 yishiting: http://{addr}  (database: {database})");
+    // An empty database: print a one-time link that creates the first administrator.
+    let mut conn = crate::db::establish(&url)?;
+    if let Some(token) = routes::auth::ensure_setup_token(&mut conn)? {
+        println!("创建第一个管理员 / create the first administrator: http://{addr}/setup/{token}");
+    }
+    drop(conn);
     let handle = server.handle();
     actix_web::rt::spawn(async move {
         shutdown_signal().await;

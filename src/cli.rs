@@ -47,6 +47,29 @@ pub enum Command {
         /// The new file to write; it must not exist yet
         file: PathBuf,
     },
+    /// Import or export a community's roster (CSV; see README for the columns)
+    #[command(subcommand)]
+    Roster(RosterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Check a roster file and show what it would change; with --yes, apply it
+    Import {
+        /// The community's short name (slug)
+        #[arg(long)]
+        community: String,
+        /// The CSV file
+        file: PathBuf,
+        /// Apply the changes (without it nothing is changed)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Write the roster as CSV to standard output
+    Export {
+        #[arg(long)]
+        community: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -54,6 +77,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let settings = Settings::from_env(cli.bind, cli.database_url, cli.data_dir)?;
             crate::app::serve(settings).await
+        }
+        Command::Roster(cmd) => {
+            let data_dir = config::resolve_data_dir(cli.data_dir);
+            let url = config::resolve_database(cli.database_url, &data_dir)?;
+            let db = db::Database::open(&url, 1)?;
+            let mut conn = db.conn()?;
+            roster_command(&mut conn, cmd)
         }
         Command::Migrate => {
             let data_dir = config::resolve_data_dir(cli.data_dir);
@@ -75,6 +105,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = db::establish(&url)?;
             db::sqlite_backup(&mut conn, &file)?;
             println!("backup of {} written to {}", url.redacted(), file.display());
+            Ok(())
+        }
+    }
+}
+
+fn roster_command(conn: &mut db::DbConn, cmd: RosterCommand) -> anyhow::Result<()> {
+    match cmd {
+        RosterCommand::Import {
+            community,
+            file,
+            yes,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let diff = crate::routes::roster::import_cli(conn, &community, &bytes, yes)?;
+            let area = crate::domain::area::format_area;
+            println!(
+                "units: {} added, {} removed, {} changed; owners: {} added, {} removed, {} changed",
+                diff.units_added.len(),
+                diff.units_removed.len(),
+                diff.units_changed.len(),
+                diff.owners_added.len(),
+                diff.owners_removed.len(),
+                diff.owners_changed.len()
+            );
+            println!(
+                "total area {} -> {} m²; headcount {} -> {}; units {} -> {}",
+                area(diff.before.area),
+                area(diff.after.area),
+                diff.before.headcount,
+                diff.after.headcount,
+                diff.before.units,
+                diff.after.units
+            );
+            if yes {
+                println!("applied");
+            } else {
+                println!("nothing changed yet: run again with --yes to apply");
+            }
+            Ok(())
+        }
+        RosterCommand::Export { community } => {
+            let c = crate::db::communities::by_slug(conn, &community)?
+                .ok_or_else(|| anyhow::anyhow!("no community with slug {community}"))?;
+            let file = crate::db::roster::roster_file(conn, c.id)?;
+            print!("{}", crate::domain::roster_csv::to_csv(&file));
             Ok(())
         }
     }

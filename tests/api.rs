@@ -172,7 +172,10 @@ async fn api_errors_are_problem_json() {
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["code"], "method-not-allowed");
     assert_eq!(p["title"], "Method not allowed");
-    assert!(res_allow.contains("GET") && res_allow.contains("POST"), "{res_allow}");
+    assert!(
+        res_allow.contains("GET") && res_allow.contains("POST"),
+        "{res_allow}"
+    );
 
     // A browser asking for JSON gets JSON, even off the API.
     let res = app

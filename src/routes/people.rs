@@ -245,15 +245,14 @@ async fn grant(
     c: &Community,
     r: GrantRequest,
 ) -> AppResult<accounts::RoleGrant> {
+    // Authorise before looking at the request, so that nobody learns anything from errors.
+    actor.require(Action::AppointHelpers, c.id)?;
     let role = GrantedRole::parse(&r.role).ok_or_else(|| {
         AppError::Validation(vec![FieldError::new("role", Msg::new("role-invalid"))])
     })?;
-    let needed = if role == GrantedRole::Organiser {
-        Action::AppointOrganiser
-    } else {
-        Action::AppointHelpers
-    };
-    actor.require(needed, c.id)?;
+    if role == GrantedRole::Organiser {
+        actor.require(Action::AppointOrganiser, c.id)?;
+    }
     let body = match (role, r.body.as_deref().filter(|b| !b.is_empty())) {
         (GrantedRole::Organiser, Some(b)) => Some(
             OrganiserBody::parse(b)

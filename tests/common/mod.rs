@@ -170,3 +170,173 @@ pub async fn spawn_app() -> TestApp {
         handle,
     }
 }
+
+/// The CSRF token in a rendered form.
+pub fn csrf_of(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A roster with every counting case: co-owners, a buyer of two units, the developer's unsold
+/// and undelivered units, and the three area sources.
+pub const SAMPLE_ROSTER: &str = "building,room,area_registry,area_survey,area_contract,status,owner_ref,owner_name,owner_kind,owner_phone
+1号楼,101,89.50,,,delivered,A1,张三,person,13800000001
+1号楼,101,89.50,,,delivered,A2,李四,person,
+1号楼,102,,92.10,,delivered,B1,王五,person,
+1号楼,201,120.00,,,delivered,B1,王五,person,
+2号楼,101,75.25,,,unsold,DEV,某某置业有限公司,developer,
+2号楼,102,,,80.00,undelivered,C1,赵六,person,
+2号楼,201,66.60,70.00,,delivered,D1,孙七,person,
+";
+
+impl TestApp {
+    /// An account made directly in the database.
+    pub fn create_user(&self, login: &str, password: &str, is_admin: bool) -> i64 {
+        let mut conn = self.db.connect();
+        yishiting::db::accounts::insert_user(
+            &mut conn,
+            &yishiting::db::accounts::NewUser {
+                login,
+                display_name: login,
+                password_hash: &yishiting::crypto::passwords::hash_password(password).unwrap(),
+                is_admin,
+                community_id: None,
+                owner_id: None,
+                lang: None,
+                created_at: chrono::Utc::now().naive_utc(),
+            },
+        )
+        .unwrap()
+        .id
+    }
+
+    /// A bearer token for an account.
+    pub async fn token(&self, login: &str, password: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login {login}");
+        res.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut rb = TestApp::new_client().request(method, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    /// A browser-like client logged in through the login form.
+    pub async fn browser_login(&self, login: &str, password: &str) -> reqwest::Client {
+        let client = TestApp::new_client();
+        let html = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let res = client
+            .post(self.url("/login"))
+            .form(&[
+                ("login", login),
+                ("password", password),
+                ("csrf", &csrf_of(&html)),
+                ("next", "/me"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "form login {login}");
+        client
+    }
+}
+
+/// A community `sanyijing` with buildings 1号楼 and 2号楼, an administrator and an organiser.
+pub struct Fixture {
+    pub admin: String,
+    pub organiser: String,
+    pub slug: String,
+}
+
+pub async fn fixture(app: &TestApp) -> Fixture {
+    app.create_user("admin", "admin-password", true);
+    let admin = app.token("admin", "admin-password").await;
+    let res = app
+        .api(reqwest::Method::POST, "/api/v1/communities", Some(&admin))
+        .json(
+            &serde_json::json!({ "slug": "sanyijing", "name": "三义井社区", "district": "雨湖区" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    app.create_user("organiser", "organiser-password", false);
+    let res = app
+        .api(reqwest::Method::POST, "/api/v1/communities/sanyijing/roles", Some(&admin))
+        .json(&serde_json::json!({ "login": "organiser", "role": "organiser", "body": "owners_committee" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let organiser = app.token("organiser", "organiser-password").await;
+    for name in ["1号楼", "2号楼"] {
+        let res = app
+            .api(
+                reqwest::Method::POST,
+                "/api/v1/communities/sanyijing/buildings",
+                Some(&organiser),
+            )
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    Fixture {
+        admin,
+        organiser,
+        slug: "sanyijing".into(),
+    }
+}
+
+impl Fixture {
+    /// Send a roster CSV to the import API (`confirm` applies it).
+    pub async fn import(
+        &self,
+        app: &TestApp,
+        csv: &str,
+        confirm: bool,
+        lang: &str,
+    ) -> reqwest::Response {
+        app.api(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/communities/{}/roster/import?confirm={confirm}",
+                self.slug
+            ),
+            Some(&self.organiser),
+        )
+        .header("Content-Type", "text/csv")
+        .header("Accept-Language", lang)
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap()
+    }
+}
