@@ -140,7 +140,7 @@ impl FromRequest for Authed {
 /// Rate-limited per account and per address; every failure looks the same to the client.
 pub async fn log_in(req: &HttpRequest, login: &str, password: &str) -> AppResult<(User, String)> {
     let state = app_state(req)?;
-    let login = login.trim().to_owned();
+    let login = crate::domain::accounts::normalise_login(login);
     state.limits.check_login(&login, &client_addr(req))?;
     let password = password.to_owned();
     let user = state

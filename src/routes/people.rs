@@ -312,6 +312,7 @@ async fn revoke(
     c: &Community,
     grant_id: i64,
 ) -> AppResult<()> {
+    actor.require(Action::AppointHelpers, c.id)?;
     let (community_id, actor_id) = (c.id, actor.user.id);
     let grants = actor.grants.clone();
     state
