@@ -345,10 +345,7 @@ async fn invitation_codes_are_issued_redeemed_and_reissued() {
     assert_eq!(res.status(), 201);
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["display_name"], "王五");
-    assert_eq!(
-        app.token("wangwu", "a new password").await.is_empty(),
-        false
-    );
+    assert!(!app.token("wangwu", "a new password").await.is_empty());
     // The audit trail has the issue, the reissue and the redemptions.
     let audit: Value = app
         .api(
@@ -463,7 +460,14 @@ async fn route_by_role_matrix() {
         n += 1;
         n
     };
-    let cases: Vec<(Method, String, Option<Value>, Option<&str>, [u16; 7])> = vec![
+    type Case = (
+        Method,
+        String,
+        Option<Value>,
+        Option<&'static str>,
+        [u16; 7],
+    );
+    let cases: Vec<Case> = vec![
         (
             Method::GET,
             "/api/v1/me".into(),
