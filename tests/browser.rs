@@ -173,12 +173,8 @@ async fn home_page_in_both_languages_without_console_errors() {
     assert_eq!(size, json!("20px"));
 
     // Switch language with the link, as a person would (no JavaScript needed).
-    c.find(Locator::Css("a.lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "a.lang-switch").await;
+    wait_for(c, "html[lang='en']").await;
     let html = c.find(Locator::Css("html")).await.unwrap();
     assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("en"));
     assert!(text_of(c, "h1")
@@ -191,18 +187,127 @@ async fn home_page_in_both_languages_without_console_errors() {
     );
 
     // The choice sticks when following a link.
-    c.find(Locator::Css("nav a[href='/rules']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "nav a[href='/rules']").await;
+    wait_for(c, "#civil-code-278").await;
     assert!(text_of(c, "h1").await.contains("Voting rules"));
     assert!(text_of(c, "#civil-code-278").await.contains("三分之二以上"));
 
     // An error page is a readable page too.
     c.goto(&app.url("/nowhere")).await.unwrap();
     assert!(text_of(c, "h1").await.contains("Page not found"));
+
+    browser.close().await;
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Wait for an element of the next page (a click returns before the navigation ends).
+async fn wait_for(c: &Client, css: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_owner_redeems_a_code_sets_a_password_logs_in_and_sees_their_units() {
+    if !browser_suite_enabled() {
+        return;
+    }
+    let app = common::spawn_app().await;
+    let f = common::fixture(&app).await;
+    assert_eq!(
+        f.import(&app, common::SAMPLE_ROSTER, true, "en")
+            .await
+            .status(),
+        200
+    );
+    let slips: Vec<Value> = app
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/communities/sanyijing/codes",
+            Some(&f.organiser),
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = slips.iter().find(|s| s["owner_ref"] == "B1").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&app.url("/")).await.unwrap();
+    c.find(Locator::Css("nav a[href='/redeem']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(c, "code", &code).await;
+    fill(c, "login", "wangwu").await;
+    fill(c, "display_name", "王五").await;
+    fill(c, "password", "wangwu-password").await;
+    fill(c, "password_confirm", "wangwu-password").await;
+    click(c, "main form button[type='submit']").await;
+
+    // Straight to the owner's own page.
+    wait_for(c, "#my-units").await;
+    assert!(text_of(c, "h1").await.contains("王五"));
+    let units = text_of(c, "#my-units").await;
+    assert!(
+        units.contains("1号楼 102") && units.contains("1号楼 201"),
+        "{units}"
+    );
+    assert!(units.contains("120.00 m²"), "{units}");
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // Log out, then log in with the new password.
+    click(c, "form[action='/logout'] button").await;
+    wait_for(c, "nav a[href='/login']").await;
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "login", "wangwu").await;
+    fill(c, "password", "wangwu-password").await;
+    click(c, "main form button[type='submit']").await;
+    wait_for(c, "#my-units").await;
+    let units = text_of(c, "#my-units").await;
+    assert!(units.contains("1号楼 201"), "{units}");
+
+    // The same code cannot be used again.
+    click(c, "form[action='/logout'] button").await;
+    wait_for(c, "nav a[href='/login']").await;
+    c.goto(&app.url("/redeem")).await.unwrap();
+    fill(c, "code", &code).await;
+    fill(c, "login", "intruder").await;
+    fill(c, "display_name", "某人").await;
+    fill(c, "password", "intruder-password").await;
+    fill(c, "password_confirm", "intruder-password").await;
+    click(c, "main form button[type='submit']").await;
+    wait_for(c, "#redeem-errors").await;
+    assert!(text_of(c, "#redeem-errors").await.contains("邀请码不对"));
 
     browser.close().await;
 }
