@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
 
+    /// Seed the demo community 三义井社区 (with accounts for every role) before serving,
+    /// and print how to log in as each role
+    #[arg(long)]
+    pub demo: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -76,6 +81,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let settings = Settings::from_env(cli.bind, cli.database_url, cli.data_dir)?;
+            if cli.demo {
+                let db = db::Database::open(&settings.database, 1)?;
+                let mut conn = db.conn()?;
+                let logins = crate::demo::seed(&mut conn)?;
+                println!(
+                    "演示小区 / demo community: 三义井社区 (/c/{}/roster)",
+                    crate::demo::DEMO_SLUG
+                );
+                for l in logins {
+                    println!(
+                        "  {:<40} login: {:<12} password: {}",
+                        l.role, l.login, l.password
+                    );
+                }
+            }
             crate::app::serve(settings).await
         }
         Command::Roster(cmd) => {

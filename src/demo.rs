@@ -254,17 +254,17 @@ fn area_record(rng: &mut Lcg, area: AreaCenti) -> AreaRecord {
     }
 }
 
-/// Buildings 1–4 have three stairwells (rooms `1-101` … `3-602`), buildings 5–6 one
-/// (rooms `101` … `602`); six floors of two flats per stairwell. Flats above one another
+/// Buildings 1–4 have four stairwells (rooms `1-101` … `4-702`), buildings 5–6 one
+/// (rooms `101` … `702`); seven floors of two flats per stairwell. Flats above one another
 /// share a layout, so their areas differ only by a few tenths of m².
 fn slots(rng: &mut Lcg) -> Vec<Slot> {
     let mut out = Vec::new();
     for building in 1..=6usize {
-        let stairwells = if building <= 4 { 3 } else { 1 };
+        let stairwells = if building <= 4 { 4 } else { 1 };
         let (lo, hi) = [(7200, MAX_AREA), (MIN_AREA, 9600)][usize::from(building > 4)];
         for stair in 1..=stairwells {
             let layouts = [rng.between(lo, hi), rng.between(lo, hi)];
-            for floor in 1..=6 {
+            for floor in 1..=7 {
                 for (flat, layout) in (1..=2).zip(layouts) {
                     let room = if stairwells > 1 {
                         format!("{stair}-{floor}0{flat}")
