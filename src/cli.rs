@@ -55,6 +55,9 @@ pub enum Command {
     /// Import or export a community's roster (CSV; see README for the columns)
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Import or export a community's residents' register (CSV; see README for the columns)
+    #[command(subcommand)]
+    Residents(RosterCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +107,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::Database::open(&url, 1)?;
             let mut conn = db.conn()?;
             roster_command(&mut conn, cmd)
+        }
+        Command::Residents(cmd) => {
+            let data_dir = config::resolve_data_dir(cli.data_dir);
+            let url = config::resolve_database(cli.database_url, &data_dir)?;
+            let db = db::Database::open(&url, 1)?;
+            let mut conn = db.conn()?;
+            residents_command(&mut conn, cmd)
         }
         Command::Migrate => {
             let data_dir = config::resolve_data_dir(cli.data_dir);
@@ -171,6 +181,47 @@ fn roster_command(conn: &mut db::DbConn, cmd: RosterCommand) -> anyhow::Result<(
                 .ok_or_else(|| anyhow::anyhow!("no community with slug {community}"))?;
             let file = crate::db::roster::roster_file(conn, c.id)?;
             print!("{}", crate::domain::roster_csv::to_csv(&file));
+            Ok(())
+        }
+    }
+}
+
+fn residents_command(conn: &mut db::DbConn, cmd: RosterCommand) -> anyhow::Result<()> {
+    match cmd {
+        RosterCommand::Import {
+            community,
+            file,
+            yes,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let p = crate::routes::residents::import_cli(conn, &community, &bytes, yes)?;
+            println!(
+                "households {} -> {}; residents {} -> {}; aged 18+ {} -> {}; representatives {} -> {}",
+                p.before.households,
+                p.after.households,
+                p.before.residents,
+                p.after.residents,
+                p.before.adults,
+                p.after.adults,
+                p.before.representatives,
+                p.after.representatives
+            );
+            println!(
+                "{}",
+                if yes {
+                    "applied"
+                } else {
+                    "nothing changed yet: run again with --yes to apply"
+                }
+            );
+            Ok(())
+        }
+        RosterCommand::Export { community } => {
+            let c = crate::db::communities::by_slug(conn, &community)?
+                .ok_or_else(|| anyhow::anyhow!("no community with slug {community}"))?;
+            let file = crate::db::residents::residents_file(conn, c.id)?;
+            print!("{}", crate::domain::residents::to_csv(&file));
             Ok(())
         }
     }

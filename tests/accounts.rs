@@ -539,6 +539,20 @@ async fn route_by_role_matrix() {
             [401, 403, 403, 403, 403, 403, 201],
         ),
         (
+            Method::GET,
+            "/api/v1/communities/sanyijing/residents".into(),
+            None,
+            None,
+            [401, 403, 403, 200, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            "/api/v1/communities/sanyijing/residents/import".into(),
+            None,
+            Some("household_ref,household_name,resident_ref,resident_name,birth_year\n"),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
             Method::DELETE,
             "/api/v1/communities/sanyijing/roles/999999".into(),
             None,
@@ -617,7 +631,7 @@ async fn route_by_role_matrix() {
     ] {
         browsers.insert(role, app.browser_login(login, pw).await);
     }
-    let pages: [(&str, [u16; 7]); 8] = [
+    let pages: [(&str, [u16; 7]); 9] = [
         ("/me", [401, 200, 200, 200, 200, 200, 200]),
         ("/admin", [401, 403, 403, 403, 403, 403, 200]),
         ("/c/sanyijing/roster", [401, 403, 403, 200, 403, 200, 200]),
@@ -632,6 +646,10 @@ async fn route_by_role_matrix() {
         ("/c/sanyijing/codes", [401, 403, 403, 403, 403, 200, 200]),
         ("/c/sanyijing/users", [401, 403, 403, 403, 403, 200, 200]),
         ("/c/sanyijing/audit", [401, 403, 403, 200, 403, 200, 200]),
+        (
+            "/c/sanyijing/residents",
+            [401, 403, 403, 200, 403, 200, 200],
+        ),
     ];
     for (path, expected) in pages {
         for (i, role) in roles.iter().enumerate() {

@@ -200,10 +200,23 @@ async fn openapi_document_describes_the_api() {
         "/api/v1/communities",
         "/api/v1/openapi.json",
         "/healthz",
+        "/api/v1/auth/token",
+        "/api/v1/redeem",
+        "/api/v1/me",
+        "/api/v1/communities/{slug}/roster",
+        "/api/v1/communities/{slug}/roster/import",
+        "/api/v1/communities/{slug}/residents",
+        "/api/v1/communities/{slug}/codes",
+        "/api/v1/communities/{slug}/roles",
+        "/api/v1/communities/{slug}/audit",
     ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 
     let index: Value = app.get("/api/v1").await.json().await.unwrap();
     assert_eq!(index["openapi"], "/api/v1/openapi.json");

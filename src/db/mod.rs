@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod communities;
+pub mod residents;
 pub mod roster;
 pub mod schema;
 

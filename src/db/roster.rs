@@ -6,7 +6,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{buildings, invitation_codes, owners, unit_owners, units, users};
+use super::schema::{buildings, households, invitation_codes, owners, unit_owners, units, users};
 use super::{DbConn, DbResult};
 use crate::domain::area::{AreaRecord, AreaSource};
 use crate::domain::headcount::{OwnerKind, UnitFacts, UnitStatus};
@@ -352,6 +352,14 @@ pub fn apply(conn: &mut DbConn, community_id: i64, file: &RosterFile) -> DbResul
     // Units no longer on the roster.
     let gone: Vec<i64> = by_key.values().map(|u| u.id).collect();
     if !gone.is_empty() {
+        // Households that lived in a removed unit keep their residents but lose the address.
+        diesel::update(
+            households::table
+                .filter(households::community_id.eq(community_id))
+                .filter(households::unit_id.eq_any(&gone)),
+        )
+        .set(households::unit_id.eq(None::<i64>))
+        .execute(conn)?;
         diesel::delete(units::table.filter(units::id.eq_any(&gone))).execute(conn)?;
     }
     // Owners no longer on the roster, unless something refers to them.

@@ -126,7 +126,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    households (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        household_ref -> Text,
+        name -> Text,
+        unit_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    residents (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        household_id -> BigInt,
+        resident_ref -> Text,
+        name -> Text,
+        birth_year -> Integer,
+        representative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(buildings -> communities (community_id));
+diesel::joinable!(residents -> households (household_id));
 diesel::joinable!(units -> buildings (building_id));
 diesel::joinable!(unit_owners -> units (unit_id));
 diesel::joinable!(unit_owners -> owners (owner_id));
@@ -145,4 +170,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitation_codes,
     setup_tokens,
     audit_log,
+    households,
+    residents,
 );

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod area;
 pub mod community;
 pub mod headcount;
+pub mod residents;
 pub mod roles;
 pub mod roster_csv;
 pub mod roster_diff;

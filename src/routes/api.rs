@@ -15,14 +15,46 @@ use crate::shell::errors::{Problem, ProblemField};
         title = "议事亭 yishiting API",
         description = "Community deliberation and verifiable owners' voting. Errors are RFC 9457 problem documents (application/problem+json).",
     ),
-    paths(index, openapi, list_communities, super::health::healthz),
+    paths(
+        index, openapi, list_communities, super::health::healthz,
+        super::auth::api_token, super::auth::api_logout, super::auth::api_redeem,
+        super::me::api_me, super::admin::api_create_community,
+        super::roster::api_roster, super::roster::api_export, super::roster::api_import,
+        super::roster::api_add_building,
+        super::residents::api_residents, super::residents::api_export, super::residents::api_import,
+        super::people::api_codes, super::people::api_grant, super::people::api_revoke,
+        super::people::api_roles, super::people::api_audit,
+    ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
+    modifiers(&BearerAuth),
     tags(
         (name = "service", description = "Service health and discovery"),
         (name = "communities", description = "Communities (物业管理区域)"),
+        (name = "accounts", description = "Logins, invitation codes, roles and the audit trail"),
+        (name = "roster", description = "The owners' roster: units, areas, owners, headcount"),
+        (name = "residents", description = "The residents' register: households and residents"),
     )
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme: a token from `POST /api/v1/auth/token`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiIndex {

@@ -7,6 +7,7 @@ pub mod health;
 pub mod me;
 pub mod pages;
 pub mod people;
+pub mod residents;
 pub mod roster;
 
 use actix_web::web;
@@ -51,6 +52,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/c/{slug}/roster/import/confirm").post(roster::import_confirm))
         .service(web::resource("/c/{slug}/buildings").post(roster::building_submit))
+        .service(web::resource("/c/{slug}/residents").get(residents::residents_page))
+        .service(web::resource("/c/{slug}/residents.csv").get(residents::export_page))
+        .service(web::resource("/c/{slug}/residents/import").post(residents::import_upload))
+        .service(
+            web::resource("/c/{slug}/residents/import/confirm").post(residents::import_confirm),
+        )
         .service(
             web::resource("/c/{slug}/codes")
                 .get(people::codes_page)
@@ -83,6 +90,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/communities/{slug}/buildings").post(roster::api_add_building),
+                )
+                .service(
+                    web::resource("/communities/{slug}/residents").get(residents::api_residents),
+                )
+                .service(
+                    web::resource("/communities/{slug}/residents.csv").get(residents::api_export),
+                )
+                .service(
+                    web::resource("/communities/{slug}/residents/import")
+                        .app_data(web::PayloadConfig::default().limit(roster::MAX_ROSTER_BYTES))
+                        .post(residents::api_import),
                 )
                 .service(web::resource("/communities/{slug}/codes").post(people::api_codes))
                 .service(

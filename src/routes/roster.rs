@@ -306,9 +306,13 @@ pub fn import_cli(
     } else {
         preview(conn, c.id, bytes).map(|(_, p)| (p.diff, false))
     };
-    match result {
-        Ok((d, _)) => Ok(d),
-        Err(AppError::Validation(errors)) => {
+    result.map(|(d, _)| d).map_err(|e| describe_for_cli(&e))
+}
+
+/// An import error as text for the terminal, every problem in Chinese and English.
+pub fn describe_for_cli(e: &AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(errors) => {
             let lines: Vec<String> = errors
                 .iter()
                 .map(|e| {
@@ -321,13 +325,16 @@ pub fn import_cli(
                     )
                 })
                 .collect();
-            anyhow::bail!(
-                "the roster file has {} problem(s); nothing was changed:\n{}",
+            anyhow::anyhow!(
+                "the file has {} problem(s); nothing was changed:\n{}",
                 lines.len(),
                 lines.join("\n")
             )
         }
-        Err(e) => anyhow::bail!("{e}"),
+        AppError::Conflict(m) | AppError::BadRequest(m) => {
+            anyhow::anyhow!("{}", m.render(crate::i18n::Lang::En))
+        }
+        other => anyhow::anyhow!("{other}"),
     }
 }
 

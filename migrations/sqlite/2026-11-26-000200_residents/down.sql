@@ -1,0 +1,2 @@
+DROP TABLE residents;
+DROP TABLE households;
