@@ -106,47 +106,67 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
 
 /// Run until SIGTERM or Ctrl-C, then let requests in flight finish.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Listen for the signals before anything is printed, so that a signal sent as soon as
+    // the address appears is already a graceful shutdown.
+    let shutdown = Shutdown::listen()?;
     let database = settings.database.redacted();
     let url = settings.database.clone();
     let (server, addr) = start(settings)?;
-    tracing::info!(%addr, %database, "yishiting is listening");
-    println!("议事亭 yishiting: http://{addr}  (database: {database})");
-    // An empty database: print a one-time link that creates the first administrator.
+    // An empty database: make a one-time link that creates the first administrator.
     let mut conn = crate::db::establish(&url)?;
-    if let Some(token) = routes::auth::ensure_setup_token(&mut conn)? {
-        println!("创建第一个管理员 / create the first administrator: http://{addr}/setup/{token}");
-    }
+    let setup = routes::auth::ensure_setup_token(&mut conn)?;
     drop(conn);
     let handle = server.handle();
     actix_web::rt::spawn(async move {
-        shutdown_signal().await;
+        shutdown.recv().await;
         tracing::info!("shutdown requested: finishing requests in flight");
         handle.stop(true).await;
     });
+    tracing::info!(%addr, %database, "yishiting is listening");
+    println!("议事亭 yishiting: http://{addr}  (database: {database})");
+    if let Some(token) = setup {
+        println!("创建第一个管理员 / create the first administrator: http://{addr}/setup/{token}");
+    }
     server.await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGTERM and SIGINT (Ctrl-C), registered when made.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Shutdown {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => {}
+                _ = self.int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -29,24 +29,43 @@ fn command(cwd: &Path) -> Command {
 struct Running {
     child: Child,
     base: String,
+    out: BufReader<std::process::ChildStdout>,
 }
 
 impl Running {
     fn start(mut cmd: Command) -> Running {
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("spawn yishiting");
-        let stdout = child.stdout.take().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut base = None;
+        while base.is_none() {
+            let mut line = String::new();
+            assert!(
+                out.read_line(&mut line).unwrap() > 0,
+                "yishiting printed no address"
+            );
+            if line.contains("yishiting: http://") {
+                base = line
+                    .split_whitespace()
+                    .find(|w| w.starts_with("http://"))
+                    .map(str::to_owned);
+            }
+        }
+        Running {
+            child,
+            base: base.unwrap(),
+            out,
+        }
+    }
+
+    /// The next line the process prints.
+    fn next_line(&mut self) -> String {
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_owned();
-        Running { child, base }
+        self.out.read_line(&mut line).unwrap();
+        line
     }
 
     fn signal(&self, sig: &str) {
@@ -259,4 +278,120 @@ async fn secrets_can_come_from_files() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32"));
+}
+
+#[tokio::test]
+async fn an_empty_database_prints_a_one_time_administrator_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Running::start(command(dir.path()));
+    let line = app.next_line();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.contains("/setup/"))
+        .unwrap_or_else(|| panic!("no setup link in {line:?}"))
+        .to_owned();
+    let html = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(html.contains("创建第一个管理员账户"));
+    app.signal("TERM");
+    assert!(app.wait(Duration::from_secs(20)).success());
+}
+
+#[test]
+fn roster_import_from_the_command_line_previews_then_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("y.sqlite3").display());
+    let url = yishiting::config::DatabaseUrl::parse(&db_url).unwrap();
+    {
+        let db = yishiting::db::Database::open(&url, 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let c = communities::insert(
+            &mut conn,
+            &NewCommunity {
+                slug: "sanyijing",
+                name: "三义井社区",
+                name_en: "",
+                district: "",
+                created_at: Utc::now().naive_utc(),
+            },
+        )
+        .unwrap();
+        for b in ["1号楼", "2号楼"] {
+            yishiting::db::roster::add_building(&mut conn, c.id, b).unwrap();
+        }
+    }
+    let run = |args: &[&str]| {
+        command(dir.path())
+            .env("DATABASE_URL", &db_url)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, common::SAMPLE_ROSTER).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        common::SAMPLE_ROSTER
+            .replace("89.50", "\"89,5\"")
+            .replace("2号楼,201", "9号楼,201"),
+    )
+    .unwrap();
+
+    // A bad file: every problem in both languages, exit 1, nothing changed.
+    let out = run(&[
+        "roster",
+        "import",
+        "--community",
+        "sanyijing",
+        bad.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("逗号") && err.contains("comma"),
+        "{err}"
+    );
+    assert!(err.contains("9号楼"), "{err}");
+    // Without --yes: a preview only.
+    let out = run(&[
+        "roster",
+        "import",
+        "--community",
+        "sanyijing",
+        good.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("6 added") && text.contains("headcount 0 -> 4") && text.contains("--yes"),
+        "{text}"
+    );
+    let out = run(&["roster", "export", "--community", "sanyijing"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "only the header: nothing applied"
+    );
+    // With --yes it is applied.
+    let out = run(&[
+        "roster",
+        "import",
+        "--community",
+        "sanyijing",
+        good.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert!(out.status.success());
+    let out = run(&["roster", "export", "--community", "sanyijing"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
+    // An unknown community is a clear error.
+    let out = run(&[
+        "roster",
+        "import",
+        "--community",
+        "nowhere",
+        good.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no community"));
 }
