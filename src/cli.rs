@@ -102,24 +102,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::app::serve(settings).await
         }
         Command::Roster(cmd) => {
-            let data_dir = config::resolve_data_dir(cli.data_dir);
-            let url = config::resolve_database(cli.database_url, &data_dir)?;
-            let db = db::Database::open(&url, 1)?;
-            let mut conn = db.conn()?;
-            roster_command(&mut conn, cmd)
+            let db = open_database(cli.database_url, cli.data_dir)?;
+            roster_command(&mut *db.conn()?, cmd)
         }
         Command::Residents(cmd) => {
-            let data_dir = config::resolve_data_dir(cli.data_dir);
-            let url = config::resolve_database(cli.database_url, &data_dir)?;
-            let db = db::Database::open(&url, 1)?;
-            let mut conn = db.conn()?;
-            residents_command(&mut conn, cmd)
+            let db = open_database(cli.database_url, cli.data_dir)?;
+            residents_command(&mut *db.conn()?, cmd)
         }
         Command::Migrate => {
-            let data_dir = config::resolve_data_dir(cli.data_dir);
-            let url = config::resolve_database(cli.database_url, &data_dir)?;
-            db::Database::open(&url, 1)?;
-            println!("migrations applied to {}", url.redacted());
+            let db = open_database(cli.database_url, cli.data_dir)?;
+            println!("migrations applied to {}", db.url().redacted());
             Ok(())
         }
         Command::Backup { file } => {
@@ -225,4 +217,11 @@ fn residents_command(conn: &mut db::DbConn, cmd: RosterCommand) -> anyhow::Resul
             Ok(())
         }
     }
+}
+
+/// The configured database, migrated, with one connection.
+fn open_database(url: Option<String>, data_dir: Option<PathBuf>) -> anyhow::Result<db::Database> {
+    let data_dir = config::resolve_data_dir(data_dir);
+    let url = config::resolve_database(url, &data_dir)?;
+    db::Database::open(&url, 1)
 }

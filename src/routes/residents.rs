@@ -6,7 +6,7 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::roster::{authorise, MAX_ROSTER_BYTES};
+use super::roster::{authorise, problem_lines, problems_to_error, MAX_ROSTER_BYTES};
 use crate::app::AppState;
 use crate::auth::{self, Authed};
 use crate::crypto::tokens;
@@ -14,7 +14,6 @@ use crate::db::communities::Community;
 use crate::db::{self, audit, residents, roster, DbConn};
 use crate::domain::residents::{self as rules, AssemblyMode, ResidentsFile};
 use crate::domain::roles::Action;
-use crate::domain::roster_csv::Problem;
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::shell::PageCtx;
 
@@ -68,25 +67,6 @@ fn overview(conn: &mut DbConn, community: Community) -> AppResult<ResidentsOverv
         year,
         register,
     })
-}
-
-fn problems_to_error(problems: Vec<Problem>) -> AppError {
-    AppError::Validation(
-        problems
-            .into_iter()
-            .map(|p| {
-                let mut m = Msg::new(p.message_id);
-                for (k, v) in p.args {
-                    m = m.arg(k, v);
-                }
-                FieldError {
-                    field: p.column.unwrap_or_default(),
-                    line: Some(p.line),
-                    message: m,
-                }
-            })
-            .collect(),
-    )
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -252,18 +232,6 @@ fn render(
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-fn problem_lines(e: &AppError, page: &PageCtx) -> Vec<(Option<u64>, String, String)> {
-    let mut out: Vec<_> = e
-        .field_errors()
-        .iter()
-        .map(|f| (f.line, f.field.clone(), f.message.render(page.lang)))
-        .collect();
-    if let Some(d) = e.detail() {
-        out.push((None, String::new(), d.render(page.lang)));
-    }
-    out
 }
 
 pub async fn import_upload(

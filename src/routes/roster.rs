@@ -212,7 +212,8 @@ pub async fn api_export(
 
 // ---- import -------------------------------------------------------------------------
 
-fn problems_to_error(problems: Vec<roster_csv::Problem>) -> AppError {
+/// File problems as one validation error, each with its line and column.
+pub fn problems_to_error(problems: Vec<roster_csv::Problem>) -> AppError {
     AppError::Validation(
         problems
             .into_iter()
@@ -387,7 +388,8 @@ fn render_import(
         .body(html))
 }
 
-fn problem_lines(e: &AppError, page: &PageCtx) -> Vec<(Option<u64>, String, String)> {
+/// (line, column, message) of each problem, for a page.
+pub fn problem_lines(e: &AppError, page: &PageCtx) -> Vec<(Option<u64>, String, String)> {
     let mut out: Vec<_> = e
         .field_errors()
         .iter()
