@@ -668,3 +668,53 @@ async fn route_by_role_matrix() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_users_language_follows_them_and_401_pages_offer_a_login() {
+    let app = spawn_app().await;
+    app.create_user("laowang", "laowang password", false);
+    let phone = app.browser_login("laowang", "laowang password").await;
+    let html = phone
+        .get(app.url("/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="zh-CN">"#));
+    let html = phone
+        .get(app.url("/me?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="en">"#));
+    // Another device, no cookie and a Chinese browser: the account's choice wins.
+    let tablet = app.browser_login("laowang", "laowang password").await;
+    let html = tablet
+        .get(app.url("/me"))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="en">"#), "{html}");
+
+    let res = TestApp::new_client()
+        .get(app.url("/c/sanyijing/roster"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请先登录"));
+    assert!(
+        html.contains(r#"href="/login?next=%2Fc%2Fsanyijing%2Froster""#),
+        "{html}"
+    );
+}

@@ -366,3 +366,11 @@ pub fn reset_user(
         .returning(users::all_columns)
         .get_result::<User>(conn)?)
 }
+
+/// Remember a user's language.
+pub fn set_lang(conn: &mut DbConn, user_id: i64, lang: &str) -> DbResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::lang.eq(lang))
+        .execute(conn)?;
+    Ok(())
+}

@@ -108,14 +108,29 @@ impl FromRequest for PageCtx {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let user = auth::current_user(&req).await?;
+            let mut user = auth::current_user(&req).await?;
             let state = auth::app_state(&req)?;
+            let chosen = i18n::query_lang(req.query_string());
+            // A signed-in user's choice of language is kept with the account, so that it
+            // follows them to every device.
+            if let (Some(lang), Some(u)) = (chosen, user.as_mut()) {
+                if u.user.lang.as_deref() != Some(lang.tag()) {
+                    let id = u.user.id;
+                    state
+                        .with_db(move |conn| {
+                            Ok(crate::db::accounts::set_lang(conn, id, lang.tag())?)
+                        })
+                        .await?;
+                    u.user.lang = Some(lang.tag().to_owned());
+                }
+            }
             Ok(PageCtx {
-                lang: user
-                    .as_ref()
-                    .filter(|_| i18n::query_lang(req.query_string()).is_none())
-                    .and_then(|u| u.user.lang.as_deref())
-                    .and_then(Lang::from_tag)
+                lang: chosen
+                    .or_else(|| {
+                        user.as_ref()
+                            .and_then(|u| u.user.lang.as_deref())
+                            .and_then(Lang::from_tag)
+                    })
                     .unwrap_or_else(|| i18n::negotiate(&req)),
                 path: req.path().to_owned(),
                 csrf: auth::csrf_for(&req, state.settings.secret_key.expose()),
