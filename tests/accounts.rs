@@ -667,6 +667,51 @@ async fn route_by_role_matrix() {
             }
         }
     }
+
+    // The state-changing forms, each with the browser's own CSRF token.
+    let forms: [(&str, Vec<(&str, &str)>, [u16; 7]); 4] = [
+        (
+            "/c/sanyijing/buildings",
+            vec![("name", "")],
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/c/sanyijing/roles",
+            vec![("login", "nobody"), ("role", "scrutineer")],
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/c/sanyijing/roles/999999/revoke",
+            vec![],
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/admin/communities",
+            vec![("slug", "Bad Slug"), ("name", "x")],
+            [401, 403, 403, 403, 403, 403, 422],
+        ),
+    ];
+    for (path, fields, expected) in &forms {
+        for (i, role) in roles.iter().enumerate() {
+            let client = browsers
+                .get(role)
+                .cloned()
+                .unwrap_or_else(TestApp::new_client);
+            let html = client
+                .get(app.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = csrf_of(&html);
+            let mut form = fields.clone();
+            form.push(("csrf", &csrf));
+            let res = client.post(app.url(path)).form(&form).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), expected[i], "POST {path} as {role}");
+        }
+    }
 }
 
 #[tokio::test]
