@@ -1,5 +1,6 @@
 //! Building and running the HTTP server.
 
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::cookie::Cookie;
@@ -123,10 +124,19 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         handle.stop(true).await;
     });
     tracing::info!(%addr, %database, "yishiting is listening");
-    println!("议事亭 yishiting: http://{addr}  (database: {database})");
+    // Standard output may be a closed pipe (`yishiting | head -1`): never let that stop the service.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "议事亭 yishiting: http://{addr}  (database: {database})"
+    );
     if let Some(token) = setup {
-        println!("创建第一个管理员 / create the first administrator: http://{addr}/setup/{token}");
+        let _ = writeln!(
+            out,
+            "创建第一个管理员 / create the first administrator: http://{addr}/setup/{token}"
+        );
     }
+    let _ = out.flush();
     server.await?;
     tracing::info!("stopped");
     Ok(())

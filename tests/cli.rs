@@ -395,3 +395,31 @@ fn roster_import_from_the_command_line_previews_then_applies() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no community"));
 }
+
+#[tokio::test]
+async fn a_closed_standard_output_does_not_stop_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    // Like `yishiting | head -1`: the reader goes away after the first line.
+    drop(out);
+    for _ in 0..3 {
+        let res = reqwest::get(format!("{base}/healthz")).await.unwrap();
+        assert_eq!(res.status(), 200);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the service stopped");
+    let _ = child.kill();
+    let _ = child.wait();
+}
