@@ -669,7 +669,8 @@ async fn route_by_role_matrix() {
     }
 
     // The state-changing forms, each with the browser's own CSRF token.
-    let forms: [(&str, Vec<(&str, &str)>, [u16; 7]); 4] = [
+    type Form<'a> = (&'a str, Vec<(&'a str, &'a str)>, [u16; 7]);
+    let forms: [Form; 4] = [
         (
             "/c/sanyijing/buildings",
             vec![("name", "")],

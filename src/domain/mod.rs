@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod area;
 pub mod community;
+pub mod csv_table;
 pub mod headcount;
+pub mod merkle;
 pub mod residents;
 pub mod roles;
 pub mod roster_csv;

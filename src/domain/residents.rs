@@ -46,6 +46,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::csv_table::{self, ids::*, problem, Column, Header};
 pub use super::roster_csv::Problem;
 
 /// The most data rows one file may hold.
@@ -92,15 +93,7 @@ pub struct ResidentsFile {
     pub households: Vec<Household>,
 }
 
-const NOT_UTF8: &str = "roster-error-not-utf8";
-const MISSING_COLUMN: &str = "roster-error-missing-column";
-const UNKNOWN_COLUMN: &str = "roster-error-unknown-column";
-const DUPLICATE_COLUMN: &str = "roster-error-duplicate-column";
-const FIELD_COUNT: &str = "roster-error-field-count";
-const EMPTY_FIELD: &str = "roster-error-empty-field";
-const TOO_LONG: &str = "roster-error-too-long";
-const TOO_MANY_ROWS: &str = "roster-error-too-many-rows";
-const UNKNOWN_BUILDING: &str = "roster-error-unknown-building";
+// The ids shared with the owner roster are in `csv_table::ids`.
 const CONFLICTING_HOUSEHOLD: &str = "residents-error-conflicting-household";
 const DUPLICATE_RESIDENT: &str = "residents-error-duplicate-resident";
 const BAD_YEAR: &str = "residents-error-bad-year";
@@ -118,39 +111,16 @@ const RESIDENT_NAME: usize = 5;
 const BIRTH_YEAR: usize = 6;
 const REPRESENTATIVE: usize = 7;
 const NCOLS: usize = 8;
-const REQUIRED: [usize; 5] = [
-    HOUSEHOLD_REF,
-    HOUSEHOLD_NAME,
-    RESIDENT_REF,
-    RESIDENT_NAME,
-    BIRTH_YEAR,
+const COLUMNS: [Column; NCOLS] = [
+    Column::required("household_ref", "户编号"),
+    Column::required("household_name", "户名"),
+    Column::optional("building", "楼栋"),
+    Column::optional("room", "房号"),
+    Column::required("resident_ref", "居民编号"),
+    Column::required("resident_name", "姓名"),
+    Column::required("birth_year", "出生年份"),
+    Column::optional("representative", "户代表"),
 ];
-
-/// (English name, Chinese alias) of each column.
-const COLUMNS: [(&str, &str); NCOLS] = [
-    ("household_ref", "户编号"),
-    ("household_name", "户名"),
-    ("building", "楼栋"),
-    ("room", "房号"),
-    ("resident_ref", "居民编号"),
-    ("resident_name", "姓名"),
-    ("birth_year", "出生年份"),
-    ("representative", "户代表"),
-];
-
-fn problem(
-    line: u64,
-    column: Option<String>,
-    message_id: &'static str,
-    args: Vec<(&'static str, String)>,
-) -> Problem {
-    Problem {
-        line,
-        column,
-        message_id,
-        args,
-    }
-}
 
 /// Whether someone born in `birth_year` is 18 or over in `current_year`. The register only knows
 /// years, so a resident counts as 18 for the whole of the year they turn 18.
@@ -168,66 +138,12 @@ fn parse_flag(s: &str) -> Option<bool> {
     }
 }
 
-/// Where each known column sits in the file, and its name as written there.
-struct Header {
-    width: usize,
-    pos: [Option<usize>; NCOLS],
-    names: [String; NCOLS],
-}
-
-impl Header {
-    /// Read the header row; `None` when a required column is missing (rows cannot be read then).
-    fn read(line: u64, record: &csv::StringRecord, problems: &mut Vec<Problem>) -> Option<Header> {
-        let mut header = Header {
-            width: record.len(),
-            pos: [None; NCOLS],
-            names: COLUMNS.map(|(en, _)| en.to_string()),
-        };
-        for (i, raw) in record.iter().enumerate() {
-            let name = raw.trim();
-            let col = COLUMNS
-                .iter()
-                .position(|(en, zh)| name.eq_ignore_ascii_case(en) || name == *zh);
-            let args = vec![("column", name.to_string())];
-            match col {
-                None => problems.push(problem(line, Some(name.into()), UNKNOWN_COLUMN, args)),
-                Some(c) if header.pos[c].is_some() => {
-                    problems.push(problem(line, Some(name.into()), DUPLICATE_COLUMN, args))
-                }
-                Some(c) => {
-                    header.pos[c] = Some(i);
-                    header.names[c] = name.to_string();
-                }
-            }
-        }
-        let mut required = REQUIRED.to_vec();
-        // Building and room only make sense together.
-        match (header.pos[BUILDING], header.pos[ROOM]) {
-            (Some(_), None) => required.push(ROOM),
-            (None, Some(_)) => required.push(BUILDING),
-            _ => {}
-        }
-        let mut complete = true;
-        for c in required {
-            if header.pos[c].is_none() {
-                let name = COLUMNS[c].0.to_string();
-                let args = vec![("column", name.clone())];
-                problems.push(problem(line, Some(name), MISSING_COLUMN, args));
-                complete = false;
-            }
-        }
-        complete.then_some(header)
-    }
-
-    fn name(&self, c: usize) -> Option<String> {
-        Some(self.names[c].clone())
-    }
-
-    /// The trimmed value of column `c` in `record`, empty if the column is absent.
-    fn get<'r>(&self, record: &'r csv::StringRecord, c: usize) -> &'r str {
-        self.pos[c]
-            .and_then(|i| record.get(i))
-            .map_or("", str::trim)
+/// Building and room only make sense together: a header naming one misses the other.
+fn check_header(h: &Header, line: u64, problems: &mut Vec<Problem>) -> bool {
+    match (h.has(BUILDING), h.has(ROOM)) {
+        (true, false) => h.require(line, ROOM, problems),
+        (false, true) => h.require(line, BUILDING, problems),
+        _ => true,
     }
 }
 
@@ -259,14 +175,6 @@ pub fn parse(
     known_buildings: &[String],
     current_year: i32,
 ) -> Result<ResidentsFile, Vec<Problem>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(vec![problem(1, None, NOT_UTF8, vec![])]);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
     let mut p = Parser {
         known_buildings,
         current_year,
@@ -275,41 +183,12 @@ pub fn parse(
         resident_lines: BTreeMap::new(),
         representative_lines: BTreeMap::new(),
     };
-    let mut header: Option<Header> = None;
-    let mut rows = 0usize;
-    for result in reader.records() {
-        let record = match result {
-            Ok(record) => record,
-            Err(e) => {
-                // The input is valid UTF-8 and read from memory, so this should not happen.
-                let line = e.position().map_or(1, |pos| pos.line());
-                p.problems.push(problem(line, None, NOT_UTF8, vec![]));
-                break;
-            }
-        };
-        let line = record.position().map_or(1, |pos| pos.line());
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        match &header {
-            None => match Header::read(line, &record, &mut p.problems) {
-                Some(h) => header = Some(h),
-                None => return Err(p.problems),
-            },
-            Some(h) => {
-                rows += 1;
-                if rows > MAX_ROWS {
-                    let args = vec![("max", MAX_ROWS.to_string())];
-                    p.problems.push(problem(line, None, TOO_MANY_ROWS, args));
-                    break;
-                }
-                p.row(h, line, &record);
-            }
-        }
-    }
-    if header.is_none() {
-        // No header at all: every required column is missing.
-        Header::read(1, &csv::StringRecord::new(), &mut p.problems);
+    let Some(mut table) = csv_table::open(bytes, &COLUMNS, MAX_ROWS, check_header, &mut p.problems)
+    else {
+        return Err(p.problems);
+    };
+    while let Some((line, record)) = table.next_row(&mut p.problems) {
+        p.row(table.header(), line, &record);
     }
     if !p.problems.is_empty() {
         return Err(p.problems);
@@ -335,14 +214,6 @@ pub fn parse(
 
 impl Parser<'_> {
     fn row(&mut self, h: &Header, line: u64, record: &csv::StringRecord) {
-        if record.len() != h.width {
-            let args = vec![
-                ("expected", h.width.to_string()),
-                ("found", record.len().to_string()),
-            ];
-            self.problems.push(problem(line, None, FIELD_COUNT, args));
-            return;
-        }
         let household_ref = self.text(h, line, record, HOUSEHOLD_REF, MAX_REF_LEN);
         let household_name = self.text(h, line, record, HOUSEHOLD_NAME, MAX_NAME_LEN);
         let unit = self.unit(h, line, record);
@@ -399,19 +270,7 @@ impl Parser<'_> {
         c: usize,
         max: usize,
     ) -> Option<&'r str> {
-        let value = h.get(record, c);
-        if value.is_empty() {
-            let args = vec![("column", h.names[c].clone())];
-            self.problems
-                .push(problem(line, h.name(c), EMPTY_FIELD, args));
-            return None;
-        }
-        if value.chars().count() > max {
-            let args = vec![("column", h.names[c].clone()), ("max", max.to_string())];
-            self.problems.push(problem(line, h.name(c), TOO_LONG, args));
-            return None;
-        }
-        Some(value)
+        h.text(line, record, c, max, true, &mut self.problems)
     }
 
     /// The building and room: `Some(None)` when both are empty, `None` when invalid.
@@ -448,9 +307,7 @@ impl Parser<'_> {
     fn birth_year(&mut self, h: &Header, line: u64, record: &csv::StringRecord) -> Option<i32> {
         let value = h.get(record, BIRTH_YEAR);
         if value.is_empty() {
-            let args = vec![("column", h.names[BIRTH_YEAR].clone())];
-            self.problems
-                .push(problem(line, h.name(BIRTH_YEAR), EMPTY_FIELD, args));
+            h.empty(line, BIRTH_YEAR, &mut self.problems);
             return None;
         }
         let year = (value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()))
@@ -558,39 +415,18 @@ impl Parser<'_> {
     }
 }
 
-/// Write `field` to `out`, quoted if it holds a comma, a quote or a line break.
-fn push_field(out: &mut String, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(field);
-    }
-}
-
-fn push_row(out: &mut String, fields: &[&str]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_field(out, f);
-    }
-    out.push_str("\r\n");
-}
-
 /// Export a register in the format [`parse`] reads: English header, one line per resident,
 /// `yes` / `no` for the representative flag, no byte-order mark. Any file that `parse` returned
 /// parses back to an equal file (with the same known buildings and a current year no earlier).
 pub fn to_csv(file: &ResidentsFile) -> String {
     let mut out = String::new();
-    push_row(&mut out, &COLUMNS.map(|(en, _)| en));
+    csv_table::push_header(&mut out, &COLUMNS);
     for hh in &file.households {
         let building = hh.building.as_deref().unwrap_or("");
         let room = hh.room.as_deref().unwrap_or("");
         for r in &hh.residents {
             let year = r.birth_year.to_string();
-            push_row(
+            csv_table::push_row(
                 &mut out,
                 &[
                     &hh.household_ref,

@@ -45,6 +45,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::area::{format_area, parse_area, AreaCenti, AreaRecord};
+use super::csv_table::{self, ids::*, problem, Column, Header};
 use super::headcount::{OwnerKind, UnitStatus};
 
 /// The most data rows one file may hold.
@@ -103,21 +104,13 @@ pub struct RosterFile {
     pub owners: Vec<RosterOwner>,
 }
 
-const NOT_UTF8: &str = "roster-error-not-utf8";
-const MISSING_COLUMN: &str = "roster-error-missing-column";
-const UNKNOWN_COLUMN: &str = "roster-error-unknown-column";
-const DUPLICATE_COLUMN: &str = "roster-error-duplicate-column";
-const FIELD_COUNT: &str = "roster-error-field-count";
-const EMPTY_FIELD: &str = "roster-error-empty-field";
+// The ids common to both uploaded files are in `csv_table::ids`.
 const NO_AREA: &str = "roster-error-no-area";
 const BAD_STATUS: &str = "roster-error-bad-status";
 const BAD_KIND: &str = "roster-error-bad-kind";
 const DUPLICATE_ROOM: &str = "roster-error-duplicate-room";
 const CONFLICTING_UNIT: &str = "roster-error-conflicting-unit";
 const CONFLICTING_OWNER: &str = "roster-error-conflicting-owner";
-const UNKNOWN_BUILDING: &str = "roster-error-unknown-building";
-const TOO_LONG: &str = "roster-error-too-long";
-const TOO_MANY_ROWS: &str = "roster-error-too-many-rows";
 
 // Column indices into `COLUMNS`, which is also the export order.
 const BUILDING: usize = 0;
@@ -133,33 +126,18 @@ const OWNER_PHONE: usize = 9;
 const NCOLS: usize = 10;
 const AREA_COLUMNS: [usize; 3] = [AREA_REGISTRY, AREA_SURVEY, AREA_CONTRACT];
 
-/// (English name, Chinese alias) of each column.
-const COLUMNS: [(&str, &str); NCOLS] = [
-    ("building", "楼栋"),
-    ("room", "房号"),
-    ("area_registry", "登记面积"),
-    ("area_survey", "实测面积"),
-    ("area_contract", "合同面积"),
-    ("status", "交付状态"),
-    ("owner_ref", "业主编号"),
-    ("owner_name", "业主姓名"),
-    ("owner_kind", "业主类型"),
-    ("owner_phone", "联系电话"),
+const COLUMNS: [Column; NCOLS] = [
+    Column::required("building", "楼栋"),
+    Column::required("room", "房号"),
+    Column::optional("area_registry", "登记面积"),
+    Column::optional("area_survey", "实测面积"),
+    Column::optional("area_contract", "合同面积"),
+    Column::optional("status", "交付状态"),
+    Column::required("owner_ref", "业主编号"),
+    Column::required("owner_name", "业主姓名"),
+    Column::optional("owner_kind", "业主类型"),
+    Column::optional("owner_phone", "联系电话"),
 ];
-
-fn problem(
-    line: u64,
-    column: Option<String>,
-    message_id: &'static str,
-    args: Vec<(&'static str, String)>,
-) -> Problem {
-    Problem {
-        line,
-        column,
-        message_id,
-        args,
-    }
-}
 
 fn parse_status(s: &str) -> Option<UnitStatus> {
     match s {
@@ -179,70 +157,15 @@ fn parse_kind(s: &str) -> Option<OwnerKind> {
     }
 }
 
-/// Where each known column sits in the file, and its name as written there.
-struct Header {
-    width: usize,
-    pos: [Option<usize>; NCOLS],
-    names: [String; NCOLS],
-}
-
-impl Header {
-    /// Read the header row; `None` when a required column is missing (rows cannot be read then).
-    fn read(line: u64, record: &csv::StringRecord, problems: &mut Vec<Problem>) -> Option<Header> {
-        let mut header = Header {
-            width: record.len(),
-            pos: [None; NCOLS],
-            names: COLUMNS.map(|(en, _)| en.to_string()),
-        };
-        for (i, raw) in record.iter().enumerate() {
-            let name = raw.trim();
-            let col = COLUMNS
-                .iter()
-                .position(|(en, zh)| name.eq_ignore_ascii_case(en) || name == *zh);
-            let args = vec![("column", name.to_string())];
-            match col {
-                None => problems.push(problem(line, Some(name.into()), UNKNOWN_COLUMN, args)),
-                Some(c) if header.pos[c].is_some() => {
-                    problems.push(problem(line, Some(name.into()), DUPLICATE_COLUMN, args))
-                }
-                Some(c) => {
-                    header.pos[c] = Some(i);
-                    header.names[c] = name.to_string();
-                }
-            }
-        }
-        let mut complete = true;
-        for c in [BUILDING, ROOM, OWNER_REF, OWNER_NAME] {
-            if header.pos[c].is_none() {
-                let name = COLUMNS[c].0.to_string();
-                let args = vec![("column", name.clone())];
-                problems.push(problem(line, Some(name), MISSING_COLUMN, args));
-                complete = false;
-            }
-        }
-        if AREA_COLUMNS.iter().all(|&c| header.pos[c].is_none()) {
-            let all = AREA_COLUMNS.map(|c| COLUMNS[c].0).join(" / ");
-            let column = Some(COLUMNS[AREA_REGISTRY].0.to_string());
-            problems.push(problem(line, column, MISSING_COLUMN, vec![("column", all)]));
-            complete = false;
-        }
-        complete.then_some(header)
+/// The header needs at least one of the area columns.
+fn check_header(h: &Header, line: u64, problems: &mut Vec<Problem>) -> bool {
+    if AREA_COLUMNS.iter().any(|&c| h.has(c)) {
+        return true;
     }
-
-    fn has(&self, c: usize) -> bool {
-        self.pos[c].is_some()
-    }
-
-    fn name(&self, c: usize) -> Option<String> {
-        Some(self.names[c].clone())
-    }
-
-    /// The trimmed value of column `c` in `record`, empty if the column is absent.
-    fn get<'r>(&self, record: &'r csv::StringRecord, c: usize) -> &'r str {
-        self.pos[c]
-            .and_then(|i| record.get(i))
-            .map_or("", str::trim)
-    }
+    let all = AREA_COLUMNS.map(|c| COLUMNS[c].name).join(" / ");
+    let column = Some(COLUMNS[AREA_REGISTRY].name.to_string());
+    problems.push(problem(line, column, MISSING_COLUMN, vec![("column", all)]));
+    false
 }
 
 /// What is known of a unit so far, from its first valid row.
@@ -267,55 +190,18 @@ struct Parser<'k> {
 /// community; any other building is a problem. On failure, every problem found is returned, in
 /// the order of the lines.
 pub fn parse(bytes: &[u8], known_buildings: &[String]) -> Result<RosterFile, Vec<Problem>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(vec![problem(1, None, NOT_UTF8, vec![])]);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
     let mut p = Parser {
         known_buildings,
         problems: Vec::new(),
         units: BTreeMap::new(),
         owners: BTreeMap::new(),
     };
-    let mut header: Option<Header> = None;
-    let mut rows = 0usize;
-    for result in reader.records() {
-        let record = match result {
-            Ok(record) => record,
-            Err(e) => {
-                // The input is valid UTF-8 and read from memory, so this should not happen.
-                let line = e.position().map_or(1, |pos| pos.line());
-                p.problems.push(problem(line, None, NOT_UTF8, vec![]));
-                break;
-            }
-        };
-        let line = record.position().map_or(1, |pos| pos.line());
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        match &header {
-            None => match Header::read(line, &record, &mut p.problems) {
-                Some(h) => header = Some(h),
-                None => return Err(p.problems),
-            },
-            Some(h) => {
-                rows += 1;
-                if rows > MAX_ROWS {
-                    let args = vec![("max", MAX_ROWS.to_string())];
-                    p.problems.push(problem(line, None, TOO_MANY_ROWS, args));
-                    break;
-                }
-                p.row(h, line, &record);
-            }
-        }
-    }
-    if header.is_none() {
-        // No header at all: every required column is missing.
-        Header::read(1, &csv::StringRecord::new(), &mut p.problems);
+    let Some(mut table) = csv_table::open(bytes, &COLUMNS, MAX_ROWS, check_header, &mut p.problems)
+    else {
+        return Err(p.problems);
+    };
+    while let Some((line, record)) = table.next_row(&mut p.problems) {
+        p.row(table.header(), line, &record);
     }
     if !p.problems.is_empty() {
         return Err(p.problems);
@@ -337,14 +223,6 @@ pub fn parse(bytes: &[u8], known_buildings: &[String]) -> Result<RosterFile, Vec
 
 impl Parser<'_> {
     fn row(&mut self, h: &Header, line: u64, record: &csv::StringRecord) {
-        if record.len() != h.width {
-            let args = vec![
-                ("expected", h.width.to_string()),
-                ("found", record.len().to_string()),
-            ];
-            self.problems.push(problem(line, None, FIELD_COUNT, args));
-            return;
-        }
         let building = self.text(h, line, record, BUILDING, MAX_BUILDING_LEN, true);
         if let Some(b) = building {
             if !self.known_buildings.iter().any(|k| k == b) {
@@ -389,21 +267,7 @@ impl Parser<'_> {
         max: usize,
         required: bool,
     ) -> Option<&'r str> {
-        let value = h.get(record, c);
-        if value.is_empty() {
-            if required {
-                let args = vec![("column", h.names[c].clone())];
-                self.problems
-                    .push(problem(line, h.name(c), EMPTY_FIELD, args));
-            }
-            return None;
-        }
-        if value.chars().count() > max {
-            let args = vec![("column", h.names[c].clone()), ("max", max.to_string())];
-            self.problems.push(problem(line, h.name(c), TOO_LONG, args));
-            return None;
-        }
-        Some(value)
+        h.text(line, record, c, max, required, &mut self.problems)
     }
 
     fn area(&mut self, h: &Header, line: u64, record: &csv::StringRecord) -> Option<AreaRecord> {
@@ -565,27 +429,6 @@ impl Parser<'_> {
     }
 }
 
-/// Write `field` to `out`, quoted if it holds a comma, a quote or a line break.
-fn push_field(out: &mut String, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(field);
-    }
-}
-
-fn push_row(out: &mut String, fields: &[&str]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_field(out, f);
-    }
-    out.push_str("\r\n");
-}
-
 /// Export a roster in the format [`parse`] reads: English header, one row per (unit, owner),
 /// and one row with empty owner fields for a unit without owners. No byte-order mark is
 /// written. Any roster that `parse` returned parses back to an equal roster.
@@ -596,7 +439,7 @@ pub fn to_csv(file: &RosterFile) -> String {
         .map(|o| (o.owner_ref.as_str(), o))
         .collect();
     let mut out = String::new();
-    push_row(&mut out, &COLUMNS.map(|(en, _)| en));
+    csv_table::push_header(&mut out, &COLUMNS);
     let area = |a: Option<AreaCenti>| a.map(format_area).unwrap_or_default();
     for unit in &file.units {
         let areas = [
@@ -605,7 +448,7 @@ pub fn to_csv(file: &RosterFile) -> String {
             area(unit.area.contract),
         ];
         let mut row = |owner_ref: &str, owner: Option<&RosterOwner>| {
-            push_row(
+            csv_table::push_row(
                 &mut out,
                 &[
                     &unit.building,
