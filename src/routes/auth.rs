@@ -1,7 +1,8 @@
 //! Logging in and out, redeeming invitation codes, and creating the first administrator.
 //! Each page action has an API twin.
 
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
@@ -71,14 +72,11 @@ pub async fn login_submit(
             .cookie(auth::session_cookie(&token, state.settings.secure_cookies))
             .finish()),
         Err(AppError::BadRequest(msg)) => {
-            let mut ctx = page.context();
+            let mut ctx = tera::Context::new();
             ctx.insert("next", &next);
             ctx.insert("login", form.login.trim());
             ctx.insert("error", &msg.render(page.lang));
-            let html = state.tera.render("login.html", &ctx)?;
-            Ok(HttpResponse::Unauthorized()
-                .content_type("text/html; charset=utf-8")
-                .body(html))
+            page.render_status(&state.tera, "login.html", ctx, StatusCode::UNAUTHORIZED)
         }
         Err(e) => Err(e),
     }
@@ -282,7 +280,7 @@ pub async fn redeem_submit(
         }
         Err(e @ (AppError::Validation(_) | AppError::BadRequest(_) | AppError::Conflict(_))) => {
             // Show the form again with what was typed (never the passwords) and the problems.
-            let mut ctx = page.context();
+            let mut ctx = tera::Context::new();
             ctx.insert("code", form.code.trim());
             ctx.insert("login", form.login.trim());
             ctx.insert("display_name", form.display_name.trim());
@@ -295,10 +293,12 @@ pub async fn redeem_submit(
                 errors.push(d.render(page.lang));
             }
             ctx.insert("errors", &errors);
-            let html = state.tera.render("redeem.html", &ctx)?;
-            Ok(HttpResponse::UnprocessableEntity()
-                .content_type("text/html; charset=utf-8")
-                .body(html))
+            page.render_status(
+                &state.tera,
+                "redeem.html",
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e) => Err(e),
     }

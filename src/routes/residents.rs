@@ -224,14 +224,10 @@ fn render(
     extra: tera::Context,
     status: actix_web::http::StatusCode,
 ) -> AppResult<HttpResponse> {
-    let mut ctx = page.context();
+    let mut ctx = extra;
     ctx.insert("community", &c);
     ctx.insert("can_edit", &true);
-    ctx.extend(extra);
-    let html = state.tera.render("residents.html", &ctx)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    page.render_status(&state.tera, "residents.html", ctx, status)
 }
 
 pub async fn import_upload(

@@ -379,13 +379,9 @@ fn render_import(
     extra: tera::Context,
     status: actix_web::http::StatusCode,
 ) -> AppResult<HttpResponse> {
-    let mut ctx = page.context();
+    let mut ctx = extra;
     ctx.insert("community", c);
-    ctx.extend(extra);
-    let html = state.tera.render("roster_import.html", &ctx)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    page.render_status(&state.tera, "roster_import.html", ctx, status)
 }
 
 /// (line, column, message) of each problem, for a page.

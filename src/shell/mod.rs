@@ -192,10 +192,21 @@ impl PageCtx {
         template: &str,
         extra: tera::Context,
     ) -> AppResult<HttpResponse> {
+        self.render_status(tera, template, extra, actix_web::http::StatusCode::OK)
+    }
+
+    /// A page answered with another status than 200, e.g. a form shown again with its problems.
+    pub fn render_status(
+        &self,
+        tera: &Tera,
+        template: &str,
+        extra: tera::Context,
+        status: actix_web::http::StatusCode,
+    ) -> AppResult<HttpResponse> {
         let mut ctx = self.context();
         ctx.extend(extra);
         let html = tera.render(template, &ctx)?;
-        Ok(HttpResponse::Ok()
+        Ok(HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(html))
     }
