@@ -24,6 +24,7 @@ pub struct AppState {
     pub tera: Tera,
     pub settings: Settings,
     pub limits: auth::Limits,
+    pub ledger: std::sync::Arc<crate::ledger::Ledger>,
 }
 
 impl AppState {
@@ -56,7 +57,14 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
     let tera = shell::load_tera()?;
     let shutdown_timeout = settings.shutdown_timeout_secs;
     let secure_cookies = settings.secure_cookies;
+    let ledger = crate::ledger::Ledger::start(
+        db.clone(),
+        settings.key_encryption_key.clone(),
+        settings.log_name.clone(),
+        settings.clock.clone(),
+    );
     let state = web::Data::new(AppState {
+        ledger,
         db,
         tera,
         settings,

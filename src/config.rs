@@ -136,6 +136,11 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// Mark cookies `Secure` (set when the service is reached over HTTPS).
     pub secure_cookies: bool,
+    /// The deployment's name in ballot log origins (`YISHITING_LOG_NAME`), e.g. `vote.example.cn`.
+    pub log_name: String,
+    /// Encrypts ballot signing keys at rest.
+    pub key_encryption_key: crate::crypto::ballot_key::KeyEncryptionKey,
+    pub clock: crate::clock::Clock,
 }
 
 /// A secret that never prints.
@@ -160,6 +165,7 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
+pub const DEFAULT_LOG_NAME: &str = "yishiting.localhost";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_SQLITE_FILE: &str = "yishiting.sqlite3";
@@ -223,6 +229,12 @@ impl Settings {
             Some("1" | "true" | "yes")
         );
         let secret_key = load_or_create_secret_key(&data_dir)?;
+        let key_encryption_key =
+            crate::crypto::ballot_key::KeyEncryptionKey::load_or_create(&data_dir)?;
+        let log_name = env("YISHITING_LOG_NAME").unwrap_or_else(|| DEFAULT_LOG_NAME.to_owned());
+        if !crate::crypto::note::is_valid_name(&format!("{log_name}/x/ballots/1")) {
+            bail!("YISHITING_LOG_NAME must be a host-like name without spaces or '+'");
+        }
         Ok(Self {
             bind,
             database,
@@ -231,6 +243,9 @@ impl Settings {
             pool_size,
             shutdown_timeout_secs,
             secure_cookies,
+            log_name,
+            key_encryption_key,
+            clock: crate::clock::Clock::default(),
         })
     }
 }

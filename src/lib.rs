@@ -8,6 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -15,5 +16,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod ledger;
 pub mod routes;
 pub mod shell;

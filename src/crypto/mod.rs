@@ -1,6 +1,9 @@
 //! Keys, signatures, hashes and randomness. Private key material never leaves this module
 //! in a printable form.
 
+pub mod ballot_key;
+pub mod canonical;
+pub mod note;
 pub mod passwords;
 pub mod tokens;
 

@@ -19,6 +19,10 @@ pub struct Community {
     /// District and street office, free text.
     pub district: String,
     pub created_at: NaiveDateTime,
+    /// Days between announcing a ballot and opening it (15 unless changed with a reason).
+    pub notice_days: i32,
+    /// Why the notice period differs from the default.
+    pub notice_reason: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

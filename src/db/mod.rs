@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod ballots;
 pub mod communities;
 pub mod residents;
 pub mod roster;

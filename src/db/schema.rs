@@ -8,6 +8,8 @@ diesel::table! {
         name_en -> Text,
         district -> Text,
         created_at -> Timestamp,
+        notice_days -> Integer,
+        notice_reason -> Text,
     }
 }
 
@@ -150,6 +152,80 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ballots (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        kind -> Text,
+        scope_buildings -> Text,
+        privacy -> Text,
+        counting_rule -> Text,
+        questions -> Text,
+        opens_at -> BigInt,
+        closes_at -> BigInt,
+        status -> Text,
+        status_reason -> Text,
+        notice_days -> Integer,
+        notice_reason -> Text,
+        announced_at -> Nullable<BigInt>,
+        manifest -> Nullable<Text>,
+        manifest_signature -> Nullable<Text>,
+        snapshot -> Nullable<Text>,
+        sealed_key -> Nullable<Text>,
+        log_size -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ballot_voters (ballot_id, voter_index) {
+        community_id -> BigInt,
+        ballot_id -> BigInt,
+        voter_index -> BigInt,
+        area_centi -> BigInt,
+        headcount -> BigInt,
+        rooms -> Text,
+    }
+}
+
+diesel::table! {
+    ballot_voter_owners (ballot_id, owner_id) {
+        community_id -> BigInt,
+        ballot_id -> BigInt,
+        owner_id -> BigInt,
+        voter_index -> BigInt,
+    }
+}
+
+diesel::table! {
+    ballot_leaves (ballot_id, leaf_index) {
+        community_id -> BigInt,
+        ballot_id -> BigInt,
+        leaf_index -> BigInt,
+        voter_index -> BigInt,
+        leaf -> Text,
+        leaf_hash -> Binary,
+        nonce_hash -> Text,
+        cast_by -> Nullable<BigInt>,
+        cast_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ballot_checkpoints (ballot_id, tree_size) {
+        community_id -> BigInt,
+        ballot_id -> BigInt,
+        tree_size -> BigInt,
+        root -> Binary,
+        note -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(buildings -> communities (community_id));
 diesel::joinable!(residents -> households (household_id));
 diesel::joinable!(units -> buildings (building_id));
@@ -172,4 +248,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     households,
     residents,
+    ballots,
+    ballot_voters,
+    ballot_voter_owners,
+    ballot_leaves,
+    ballot_checkpoints,
 );

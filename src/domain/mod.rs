@@ -3,9 +3,11 @@
 
 pub mod accounts;
 pub mod area;
+pub mod ballot;
 pub mod community;
 pub mod csv_table;
 pub mod headcount;
+pub mod lifecycle;
 pub mod merkle;
 pub mod residents;
 pub mod roles;

@@ -84,6 +84,8 @@ pub enum Action {
     ViewUsers,
     /// Read the audit trail.
     ViewAudit,
+    /// Draft, announce, open, close and cancel ballots; set the notice period (organisers).
+    ManageBallots,
 }
 
 /// Everything one user holds.
@@ -111,7 +113,8 @@ impl Grants {
             Action::AppointHelpers
             | Action::EditRoster
             | Action::IssueCodes
-            | Action::ViewUsers => organiser,
+            | Action::ViewUsers
+            | Action::ManageBallots => organiser,
             Action::ViewRoster | Action::ViewAudit => organiser || scrutineer,
         }
     }
@@ -133,7 +136,7 @@ impl Grants {
 mod tests {
     use super::*;
 
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::CreateCommunity,
         Action::AppointOrganiser,
         Action::AppointHelpers,
@@ -142,6 +145,7 @@ mod tests {
         Action::IssueCodes,
         Action::ViewUsers,
         Action::ViewAudit,
+        Action::ManageBallots,
     ];
 
     #[test]

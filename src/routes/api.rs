@@ -24,6 +24,14 @@ use crate::shell::errors::{Problem, ProblemField};
         super::residents::api_residents, super::residents::api_export, super::residents::api_import,
         super::people::api_codes, super::people::api_grant, super::people::api_revoke,
         super::people::api_roles, super::people::api_audit,
+        super::ballots_api::api_list, super::ballots_api::api_create, super::ballots_api::api_get,
+        super::ballots_api::api_update, super::ballots_api::api_transition,
+        super::ballots_api::api_set_notice, super::ballots_api::api_cast,
+        super::ballots_api::api_manifest, super::ballots_api::api_electorate,
+        super::ballots_api::api_roll, super::ballots_api::api_checkpoint,
+        super::ballots_api::api_sth, super::ballots_api::api_entries,
+        super::ballots_api::api_proof_by_hash, super::ballots_api::api_consistency,
+        super::ballots_api::api_receipt,
     ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
     modifiers(&BearerAuth),
@@ -33,6 +41,8 @@ use crate::shell::errors::{Problem, ProblemField};
         (name = "accounts", description = "Logins, invitation codes, roles and the audit trail"),
         (name = "roster", description = "The owners' roster: units, areas, owners, headcount"),
         (name = "residents", description = "The residents' register: households and residents"),
+        (name = "ballots", description = "Ballots: drafting, lifecycle, casting (docs/verification.md)"),
+        (name = "board", description = "The public bulletin board and the RFC 6962-style ballot log API"),
     )
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod ballots_api;
 pub mod health;
 pub mod me;
 pub mod pages;
@@ -109,7 +110,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(people::api_grant),
                 )
                 .service(web::resource("/communities/{slug}/roles/{id}").delete(people::api_revoke))
-                .service(web::resource("/communities/{slug}/audit").get(people::api_audit)),
+                .service(web::resource("/communities/{slug}/audit").get(people::api_audit))
+                .service(
+                    web::resource("/communities/{slug}/notice").put(ballots_api::api_set_notice),
+                )
+                .service(
+                    web::resource("/communities/{slug}/ballots")
+                        .get(ballots_api::api_list)
+                        .post(ballots_api::api_create),
+                )
+                .service(
+                    web::scope("/communities/{slug}/ballots/{id}")
+                        .service(
+                            web::resource("")
+                                .get(ballots_api::api_get)
+                                .put(ballots_api::api_update),
+                        )
+                        .service(web::resource("/transitions").post(ballots_api::api_transition))
+                        .service(web::resource("/casts").post(ballots_api::api_cast))
+                        .service(web::resource("/manifest").get(ballots_api::api_manifest))
+                        .service(web::resource("/electorate").get(ballots_api::api_electorate))
+                        .service(web::resource("/roll").get(ballots_api::api_roll))
+                        .service(web::resource("/log/checkpoint").get(ballots_api::api_checkpoint))
+                        .service(web::resource("/log/sth").get(ballots_api::api_sth))
+                        .service(web::resource("/log/entries").get(ballots_api::api_entries))
+                        .service(
+                            web::resource("/log/proof-by-hash").get(ballots_api::api_proof_by_hash),
+                        )
+                        .service(
+                            web::resource("/log/sth-consistency").get(ballots_api::api_consistency),
+                        )
+                        .service(web::resource("/log/receipt").get(ballots_api::api_receipt)),
+                ),
         );
 }
 

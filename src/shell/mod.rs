@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod errors;
 pub mod headers;
+pub mod markdown;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -4,6 +4,8 @@
 //! in which case every test gets its own new PostgreSQL database, dropped afterwards.
 #![allow(dead_code)]
 
+pub mod ballots;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
@@ -116,6 +118,12 @@ pub fn test_settings(db: &TestDb, data_dir: PathBuf) -> Settings {
         pool_size: 4,
         shutdown_timeout_secs: 5,
         secure_cookies: false,
+        log_name: "yishiting.test".into(),
+        key_encryption_key: yishiting::crypto::ballot_key::KeyEncryptionKey::from_secret(
+            "0101010101010101010101010101010101010101010101010101010101010101",
+        )
+        .unwrap(),
+        clock: yishiting::clock::Clock::default(),
     }
 }
 
@@ -125,6 +133,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// The server's clock: tests move it forward instead of waiting out notice periods.
+    pub clock: yishiting::clock::Clock,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -158,6 +168,7 @@ impl TestApp {
 pub async fn spawn_app() -> TestApp {
     let db = TestDb::new();
     let settings = test_settings(&db, db.dir.path().join("data"));
+    let clock = settings.clock.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let (server, addr) = yishiting::app::start_on(settings, listener).expect("start server");
     let handle = server.handle();
@@ -167,6 +178,7 @@ pub async fn spawn_app() -> TestApp {
         base: format!("http://{addr}"),
         client: TestApp::new_client(),
         db,
+        clock,
         handle,
     }
 }
@@ -203,6 +215,40 @@ impl TestApp {
                 is_admin,
                 community_id: None,
                 owner_id: None,
+                lang: None,
+                created_at: chrono::Utc::now().naive_utc(),
+            },
+        )
+        .unwrap()
+        .id
+    }
+
+    /// An owner's account (as if the owner had redeemed an invitation code).
+    pub fn create_owner_user(
+        &self,
+        login: &str,
+        password: &str,
+        slug: &str,
+        owner_ref: &str,
+    ) -> i64 {
+        let mut conn = self.db.connect();
+        let c = yishiting::db::communities::by_slug(&mut conn, slug)
+            .unwrap()
+            .expect("community");
+        let owner = yishiting::db::roster::owners(&mut conn, c.id)
+            .unwrap()
+            .into_iter()
+            .find(|o| o.owner_ref == owner_ref)
+            .expect("owner on the roster");
+        yishiting::db::accounts::insert_user(
+            &mut conn,
+            &yishiting::db::accounts::NewUser {
+                login,
+                display_name: &owner.name,
+                password_hash: &yishiting::crypto::passwords::hash_password(password).unwrap(),
+                is_admin: false,
+                community_id: Some(c.id),
+                owner_id: Some(owner.id),
                 lang: None,
                 created_at: chrono::Utc::now().naive_utc(),
             },

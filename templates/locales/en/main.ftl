@@ -265,3 +265,46 @@ residents-error-bad-year = The birth year "{ $value }" is not a four-digit year.
 residents-error-bad-flag = The representative column takes yes or no, not "{ $value }".
 residents-error-two-representatives = Household { $household_ref } already has a representative on line { $first_line }.
 residents-error-representative-minor = Representative { $resident_ref } is under 18.
+
+## Ballots: definition
+ballot-error-required = This is required.
+ballot-error-too-long = This is too long.
+ballot-error-control-chars = This contains invisible control characters.
+ballot-error-kind = Choose a kind: owners' assembly matter, committee election, residents' convention or custom.
+ballot-error-privacy = Choose open (named) or confidential.
+ballot-error-counting-rule = Choose a counting rule.
+ballot-error-unknown-building = A chosen building is not in this community.
+ballot-error-window-order = Voting must close after it opens.
+ballot-error-window-too-long = The voting window cannot exceed one year.
+ballot-error-no-questions = Add at least one question.
+ballot-error-too-many-questions = Too many questions (at most 50).
+ballot-error-question-kind = A question is agree/disagree/abstain, single choice or an election.
+ballot-error-too-few-options = Give at least two options or candidates.
+ballot-error-too-many-options = Too many options (at most 100).
+ballot-error-duplicate-options = An option or candidate appears twice.
+ballot-error-max-choices = The number to elect must be between 1 and the number of candidates.
+ballot-error-frozen = An announced ballot can no longer be changed.
+ballot-error-empty-electorate = No owners (or residents) are in the ballot's scope; it cannot be announced.
+## Ballots: lifecycle
+lifecycle-illegal = This action is not possible in the ballot's current state.
+lifecycle-notice-too-short = The notice period is too short: a ballot must be announced at least { $days } days before it opens. Move the opening later.
+lifecycle-not-yet-open = Voting has not started yet.
+lifecycle-not-yet-closed = The voting window has not ended; it cannot be closed early.
+lifecycle-window-passed = The voting window is over; it can no longer be announced.
+lifecycle-reason-required = Give a reason to cancel.
+lifecycle-unknown-action = Unknown action.
+notice-error-days = The notice period must be 0 to 90 days.
+notice-error-reason = Give a reason when the notice period is not 15 days.
+## Casting
+cast-error-not-open = Voting is not open now.
+cast-error-replay = This vote was already recorded and was not counted twice. See your receipt.
+cast-error-nonce = The vote lacks a valid one-time number; reload the page and vote again.
+cast-error-missing-answer = A question has not been answered.
+cast-error-duplicate-answer = A question was answered twice.
+cast-error-duplicate-choice = An option was chosen twice.
+cast-error-unknown-choice = An option that does not exist was chosen.
+cast-error-unknown-question = An answer names a question that does not exist.
+cast-error-choice-count = The number of choices is not allowed for this question.
+## The log
+log-error-range = The position or tree size is outside the log.
+log-error-hash = A tracker is 64 hexadecimal digits or base64.

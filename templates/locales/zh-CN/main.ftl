@@ -265,3 +265,46 @@ residents-error-bad-year = 出生年份“{ $value }”不对，请写四位数�
 residents-error-bad-flag = 户代表一栏只能填“是”或“否”，这里是“{ $value }”。
 residents-error-two-representatives = 户 { $household_ref } 在第 { $first_line } 行已经有户代表了。
 residents-error-representative-minor = 户代表 { $resident_ref } 不满十八周岁。
+
+## Ballots: definition
+ballot-error-required = 此项必填。
+ballot-error-too-long = 内容过长。
+ballot-error-control-chars = 含有不可见的控制字符。
+ballot-error-kind = 请选择表决类型：业主大会表决事项、业委会选举、居民公约或其他。
+ballot-error-privacy = 请选择公开方式：记名公开或匿名（保密）。
+ballot-error-counting-rule = 请选择计票规则。
+ballot-error-unknown-building = 所选楼栋不属于本小区。
+ballot-error-window-order = 投票结束时间必须晚于开始时间。
+ballot-error-window-too-long = 投票期不能超过一年。
+ballot-error-no-questions = 至少需要一个表决事项。
+ballot-error-too-many-questions = 表决事项过多（最多 50 项）。
+ballot-error-question-kind = 事项类型须为：同意/反对/弃权、单选或差额选举。
+ballot-error-too-few-options = 至少需要两个选项或候选人。
+ballot-error-too-many-options = 选项过多（最多 100 个）。
+ballot-error-duplicate-options = 选项或候选人重复。
+ballot-error-max-choices = 应选人数须在 1 到候选人数之间。
+ballot-error-frozen = 已公告的表决内容不能再修改。
+ballot-error-empty-electorate = 表决范围内没有业主（或居民），无法公告。
+## Ballots: lifecycle
+lifecycle-illegal = 表决当前的状态不允许此操作。
+lifecycle-notice-too-short = 公告期不足：须在投票开始前至少 { $days } 日公告。请推迟开始时间。
+lifecycle-not-yet-open = 尚未到投票开始时间。
+lifecycle-not-yet-closed = 投票期尚未结束，不能提前截止。
+lifecycle-window-passed = 投票期已过，不能再公告。
+lifecycle-reason-required = 取消表决须说明理由。
+lifecycle-unknown-action = 未知的操作。
+notice-error-days = 公告期须为 0 到 90 日。
+notice-error-reason = 公告期不是 15 日时，须说明理由。
+## Casting
+cast-error-not-open = 现在不在投票期内，不能投票。
+cast-error-replay = 这次投票已经记录过了，未重复计入。请查看您的回执。
+cast-error-nonce = 投票请求缺少有效的一次性编号，请刷新页面重新投票。
+cast-error-missing-answer = 还有表决事项没有选择。
+cast-error-duplicate-answer = 同一事项提交了两次。
+cast-error-duplicate-choice = 同一选项选择了两次。
+cast-error-unknown-choice = 选择了不存在的选项。
+cast-error-unknown-question = 提交了不存在的表决事项。
+cast-error-choice-count = 选择的数量不符合要求。
+## The log
+log-error-range = 请求的位置或树大小超出日志范围。
+log-error-hash = 追踪码格式不对：应为 64 位十六进制或 base64。

@@ -1,0 +1,225 @@
+//! Ballot operations shared by the pages and the API: drafting, lifecycle actions, the
+//! schedule, and preparing a cast. Each runs on a database connection (inside `web::block`).
+
+use std::sync::Arc;
+
+use super::{announce, Ledger};
+use crate::db::ballots::{self as db_ballots, BallotRow, VoterRow};
+use crate::db::communities::Community;
+use crate::db::{audit, roster, write_tx, DbConn};
+use crate::domain::ballot::{self, Answer, DefinitionInput};
+use crate::domain::lifecycle::{self, Action, Status};
+use crate::error::{AppError, AppResult, FieldError, Msg};
+
+fn invalid_to_error(problems: Vec<ballot::Invalid>) -> AppError {
+    AppError::Validation(
+        problems
+            .into_iter()
+            .map(|p| FieldError::new(p.field, Msg::new(p.message)))
+            .collect(),
+    )
+}
+
+fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
+    lifecycle::Clock {
+        now: ledger.clock.now(),
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+        notice_days: i64::from(c.notice_days),
+    }
+}
+
+/// Create a draft from a submitted definition.
+pub fn create(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    actor: i64,
+    input: &DefinitionInput,
+) -> AppResult<BallotRow> {
+    let buildings: Vec<i64> = roster::buildings(conn, c.id)?
+        .iter()
+        .map(|b| b.id)
+        .collect();
+    let def = ballot::validate_definition(input, &buildings).map_err(invalid_to_error)?;
+    write_tx(conn, |conn| {
+        let row = db_ballots::insert_draft(
+            conn,
+            c.id,
+            &def,
+            c.notice_days,
+            &c.notice_reason,
+            actor,
+            ledger.clock.now(),
+        )?;
+        audit::append(
+            conn,
+            Some(c.id),
+            Some(actor),
+            "ballot.create",
+            &serde_json::json!({}),
+            &serde_json::json!({ "ballot": row.id, "title": row.title }),
+        )?;
+        Ok(row)
+    })
+}
+
+/// Replace a draft's definition; announced ballots are frozen.
+pub fn update(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    actor: i64,
+    id: i64,
+    input: &DefinitionInput,
+) -> AppResult<BallotRow> {
+    let buildings: Vec<i64> = roster::buildings(conn, c.id)?
+        .iter()
+        .map(|b| b.id)
+        .collect();
+    let def = ballot::validate_definition(input, &buildings).map_err(invalid_to_error)?;
+    write_tx(conn, |conn| {
+        let before = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+        if !db_ballots::update_draft(conn, id, &def, ledger.clock.now())? {
+            return Err(AppError::Conflict(Msg::new("ballot-error-frozen")));
+        }
+        audit::append(
+            conn,
+            Some(c.id),
+            Some(actor),
+            "ballot.edit",
+            &serde_json::json!({ "ballot": id, "title": before.title }),
+            &serde_json::json!({ "ballot": id, "title": def.title }),
+        )?;
+        db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// Load a ballot, first applying what its schedule says has happened (opening at `opens_at`,
+/// closing at `closes_at`, with the final checkpoint).
+pub fn load_current(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    id: i64,
+) -> AppResult<BallotRow> {
+    let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+    if lifecycle::scheduled(b.status(), &clock_of(ledger, c, &b)).is_empty() {
+        return Ok(b);
+    }
+    write_tx(conn, |conn| {
+        let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+        for (action, to) in lifecycle::scheduled(b.status(), &clock_of(ledger, c, &b)) {
+            let from = db_ballots::get(conn, c.id, id)?
+                .ok_or(AppError::NotFound)?
+                .status();
+            if db_ballots::set_status(conn, id, from, to, "", ledger.clock.now())? {
+                after_transition(conn, ledger, c, id, to)?;
+                audit::append(
+                    conn,
+                    Some(c.id),
+                    None,
+                    &format!("ballot.{}", action.as_str()),
+                    &serde_json::json!({ "ballot": id, "status": from.as_str() }),
+                    &serde_json::json!({ "ballot": id, "status": to.as_str(), "by": "schedule" }),
+                )?;
+            }
+        }
+        db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// Side effects of entering a state: closing signs the final checkpoint.
+fn after_transition(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    id: i64,
+    to: Status,
+) -> AppResult<()> {
+    if to == Status::Closed {
+        let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+        let origin = ballot::origin(&ledger.log_name, &c.slug, id);
+        ledger.ensure_checkpoint(conn, &b, &origin, b.log_size as u64)?;
+    }
+    Ok(())
+}
+
+/// Apply an organiser's lifecycle action.
+#[allow(clippy::too_many_arguments)]
+pub fn act(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    actor: i64,
+    id: i64,
+    action: Action,
+    reason: &str,
+    year: i32,
+) -> AppResult<BallotRow> {
+    let reason = reason.trim();
+    if reason.chars().count() > ballot::MAX_TEXT_CHARS {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "reason",
+            Msg::new("ballot-error-too-long"),
+        )]));
+    }
+    // Let the schedule catch up first, so "open" at the opening hour is not refused as illegal
+    // by a stale state, and "close" after the window reports what happened.
+    let current = load_current(conn, ledger, c, id)?;
+    write_tx(conn, |conn| {
+        let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+        if b.status() != current.status() {
+            return Err(AppError::Conflict(Msg::new("lifecycle-illegal")));
+        }
+        let from = b.status();
+        let row = if action == Action::Announce {
+            announce::announce(conn, ledger, c, &b, year)?
+        } else {
+            let to = lifecycle::transition(from, action, &clock_of(ledger, c, &b), reason)
+                .map_err(|r| AppError::Conflict(Msg::new(r.message_id())))?;
+            if !db_ballots::set_status(conn, id, from, to, reason, ledger.clock.now())? {
+                return Err(AppError::Conflict(Msg::new("lifecycle-illegal")));
+            }
+            after_transition(conn, ledger, c, id, to)?;
+            db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?
+        };
+        audit::append(
+            conn,
+            Some(c.id),
+            Some(actor),
+            &format!("ballot.{}", action.as_str()),
+            &serde_json::json!({ "ballot": id, "status": from.as_str() }),
+            &serde_json::json!({ "ballot": id, "status": row.status, "reason": reason }),
+        )?;
+        Ok(row)
+    })
+}
+
+/// Everything checked before a cast is queued: the ballot accepts casts, the user's owner is in
+/// its electorate, the answers fit the questions. The writer re-checks the window and replays
+/// under the ballot's lock.
+pub fn prepare_cast(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    id: i64,
+    owner_id: Option<i64>,
+    answers: &[Answer],
+) -> AppResult<(Arc<BallotRow>, VoterRow, Vec<Answer>)> {
+    let b = load_current(conn, ledger, c, id)?;
+    if !b.status().is_public() {
+        return Err(AppError::NotFound);
+    }
+    if !lifecycle::accepts_casts(b.status(), &clock_of(ledger, c, &b)) {
+        return Err(AppError::Conflict(Msg::new("cast-error-not-open")));
+    }
+    let voter = match owner_id {
+        Some(o) => db_ballots::voter_of_owner(conn, id, o)?,
+        None => None,
+    }
+    .ok_or(AppError::Forbidden)?;
+    let answers = ballot::validate_answers(&b.questions(), answers)
+        .map_err(|p| AppError::Validation(vec![FieldError::new(p.field, Msg::new(p.message))]))?;
+    Ok((Arc::new(b), voter, answers))
+}

@@ -1,0 +1,280 @@
+//! The writer: appends casts to ballot logs in groups (group commit).
+//!
+//! Requests queue casts on a channel; one thread per process takes everything queued (up to
+//! [`MAX_GROUP`]), and in one write transaction, per ballot: takes the ballot's row lock, checks
+//! the ballot still accepts casts and that no request is a replay, appends the leaves, signs one
+//! checkpoint for the new size, and commits. Only after the commit does each request get its
+//! receipt; if the transaction fails, nobody gets one and the cached trees are rolled back.
+//! Casting for a voter who already cast simply appends a newer leaf, which supersedes the
+//! earlier one, so any number of concurrent casts for one voter end with exactly one effective
+//! ballot: the last in the log.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::mpsc;
+use std::sync::{Arc, Weak};
+
+use tokio::sync::oneshot;
+
+use super::{build_receipt, lock, Ledger, Receipt};
+use crate::crypto::{canonical, note};
+use crate::db::ballots::{self as db_ballots, BallotRow, CheckpointRow, LeafRow, VoterRow};
+use crate::db::{write_tx, Database};
+use crate::domain::ballot::{Answer, Leaf, Privacy, LEAF_FORMAT};
+use crate::domain::lifecycle::Status;
+use crate::domain::merkle::{self, MerkleTree};
+use crate::error::AppError;
+
+/// The most casts committed in one transaction.
+pub const MAX_GROUP: usize = 512;
+
+/// One cast, checked by the request handler (voter, answers) and re-checked here (window,
+/// replay) under the ballot's lock.
+#[derive(Debug, Clone)]
+pub struct Cast {
+    pub ballot: Arc<BallotRow>,
+    pub origin: String,
+    pub voter: VoterRow,
+    pub user_id: i64,
+    /// SHA-256 of the request's one-time nonce, hex.
+    pub nonce_hash: String,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CastError {
+    #[error("the ballot does not accept casts now")]
+    NotOpen,
+    #[error("this request was already recorded")]
+    Replay,
+    #[error("the service is unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+struct Job {
+    cast: Cast,
+    reply: oneshot::Sender<Result<Receipt, CastError>>,
+}
+
+pub struct Handle {
+    tx: Option<mpsc::Sender<Job>>,
+}
+
+impl Handle {
+    pub async fn submit(&self, cast: Cast) -> Result<Receipt, CastError> {
+        let (reply, rx) = oneshot::channel();
+        let tx = self.tx.as_ref().ok_or(CastError::Unavailable)?;
+        tx.send(Job { cast, reply })
+            .map_err(|_| CastError::Unavailable)?;
+        rx.await.map_err(|_| CastError::Internal)?
+    }
+}
+
+/// Start the writer thread. It ends when the ledger is dropped.
+pub(super) fn spawn(db: Database, ledger: Weak<Ledger>) -> Handle {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let started = std::thread::Builder::new()
+        .name("ballot-writer".into())
+        .spawn(move || run(db, ledger, rx));
+    match started {
+        Ok(_) => Handle { tx: Some(tx) },
+        Err(e) => {
+            tracing::error!("cannot start the ballot writer thread: {e}");
+            Handle { tx: None }
+        }
+    }
+}
+
+fn run(db: Database, ledger: Weak<Ledger>, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(ledger) = ledger.upgrade() else {
+            break;
+        };
+        commit_group(&db, &ledger, jobs);
+    }
+}
+
+type Outcome = Result<Receipt, CastError>;
+
+fn commit_group(db: &Database, ledger: &Ledger, jobs: Vec<Job>) {
+    let (casts, replies): (Vec<Cast>, Vec<_>) = jobs.into_iter().map(|j| (j.cast, j.reply)).unzip();
+    let outcomes = match db.conn() {
+        Ok(mut conn) => append_group(&mut conn, ledger, &casts),
+        Err(e) => {
+            tracing::warn!("ballot writer has no database connection: {e}");
+            vec![Err(CastError::Unavailable); casts.len()]
+        }
+    };
+    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+        // The requester may have gone away; its ballot is committed all the same.
+        let _ = reply.send(outcome);
+    }
+}
+
+fn append_group(conn: &mut crate::db::DbConn, ledger: &Ledger, casts: &[Cast]) -> Vec<Outcome> {
+    let mut by_ballot: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, c) in casts.iter().enumerate() {
+        by_ballot.entry(c.ballot.id).or_default().push(i);
+    }
+    // Lock the cached trees in ballot order for the whole transaction: readers of this process
+    // never see leaves that are not committed yet.
+    let cells: Vec<_> = by_ballot.keys().map(|id| ledger.tree_cell(*id)).collect();
+    let mut trees: Vec<_> = cells.iter().map(|c| lock(c)).collect();
+    let now = ledger.clock.now();
+    let result = write_tx(conn, |conn| -> Result<Vec<Option<Outcome>>, AppError> {
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; casts.len()];
+        for ((ballot_id, idxs), tree) in by_ballot.iter().zip(trees.iter_mut()) {
+            append_ballot(
+                conn,
+                ledger,
+                *ballot_id,
+                idxs,
+                casts,
+                tree,
+                now,
+                &mut outcomes,
+            )?;
+        }
+        Ok(outcomes)
+    });
+    match result {
+        Ok(outcomes) => outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Err(CastError::Internal)))
+            .collect(),
+        Err(e) => {
+            // Nothing was committed: forget the uncommitted leaves.
+            for tree in trees.iter_mut() {
+                **tree = MerkleTree::new();
+            }
+            let err = match e {
+                AppError::Unavailable(_) => CastError::Unavailable,
+                _ => CastError::Internal,
+            };
+            tracing::error!("ballot log append failed: {e}");
+            vec![Err(err); casts.len()]
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn append_ballot(
+    conn: &mut crate::db::DbConn,
+    ledger: &Ledger,
+    ballot_id: i64,
+    idxs: &[usize],
+    casts: &[Cast],
+    tree: &mut MerkleTree,
+    now: i64,
+    outcomes: &mut [Option<Outcome>],
+) -> Result<(), AppError> {
+    let Some(first) = idxs.first().map(|i| &casts[*i]) else {
+        return Ok(());
+    };
+    let ballot = &first.ballot;
+    let origin = &first.origin;
+    let Some((size, status)) = db_ballots::lock_for_append(conn, ballot_id)? else {
+        for i in idxs {
+            outcomes[*i] = Some(Err(CastError::NotOpen));
+        }
+        return Ok(());
+    };
+    let open = status == Status::Open.as_str() && ballot.opens_at <= now && now < ballot.closes_at;
+    if tree.len() > size as u64 {
+        // Only committed leaves are ever kept; start over if that was ever violated.
+        *tree = MerkleTree::new();
+    }
+    Ledger::catch_up(conn, ballot_id, tree, size as u64)?;
+    let key = ledger.key(ballot)?;
+    let mut seen = HashSet::new();
+    let mut rows: Vec<(usize, LeafRow)> = Vec::new();
+    for &i in idxs {
+        let cast = &casts[i];
+        if !open {
+            outcomes[i] = Some(Err(CastError::NotOpen));
+            continue;
+        }
+        if !seen.insert(cast.nonce_hash.as_str())
+            || db_ballots::nonce_used(conn, ballot_id, &cast.nonce_hash)?
+        {
+            outcomes[i] = Some(Err(CastError::Replay));
+            continue;
+        }
+        let confidential = ballot.privacy == Privacy::Confidential.as_str();
+        let leaf = Leaf {
+            format: LEAF_FORMAT.to_owned(),
+            origin: origin.clone(),
+            ballot: ballot_id,
+            cast_id: crate::crypto::random_hex(16).map_err(AppError::internal)?,
+            cast_at: now,
+            area_centi: cast.voter.area_centi,
+            headcount: cast.voter.headcount,
+            answers: cast.answers.clone(),
+            voter: (!confidential).then_some(cast.voter.voter_index),
+            rooms: (!confidential).then(|| cast.voter.rooms()),
+            tag: confidential.then(|| key.voter_tag(cast.voter.voter_index as u64)),
+        };
+        let bytes = canonical::to_jcs(&leaf).map_err(AppError::internal)?;
+        let hash = merkle::leaf_hash(&bytes);
+        let index = tree.push(hash);
+        rows.push((
+            i,
+            LeafRow {
+                community_id: ballot.community_id,
+                ballot_id,
+                leaf_index: index as i64,
+                voter_index: cast.voter.voter_index,
+                leaf: String::from_utf8(bytes).map_err(AppError::internal)?,
+                leaf_hash: hash.to_vec(),
+                nonce_hash: cast.nonce_hash.clone(),
+                cast_by: Some(cast.user_id),
+                cast_at: now,
+            },
+        ));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let new_size = tree.len();
+    let leaves: Vec<LeafRow> = rows.iter().map(|(_, l)| l.clone()).collect();
+    db_ballots::append_leaves(conn, ballot_id, &leaves, new_size as i64)?;
+    let root = tree.root();
+    let checkpoint = note::sign_note(
+        &note::checkpoint_body(origin, new_size, &root),
+        origin,
+        key.signing_key(),
+    )
+    .map_err(AppError::internal)?;
+    db_ballots::insert_checkpoint(
+        conn,
+        &CheckpointRow {
+            community_id: ballot.community_id,
+            ballot_id,
+            tree_size: new_size as i64,
+            root: root.to_vec(),
+            note: checkpoint.clone(),
+            created_at: now,
+        },
+    )?;
+    let vkey = note::verifier_key(origin, &key.public_key());
+    for (i, leaf) in rows {
+        let proof = tree.inclusion_proof(leaf.leaf_index as u64, new_size)?;
+        outcomes[i] = Some(Ok(build_receipt(
+            origin,
+            ballot_id,
+            &leaf,
+            &checkpoint,
+            &proof,
+            &vkey,
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,663 @@
+//! The ballot API: drafting and lifecycle (organisers), casting (owners), and the public
+//! bulletin board with the RFC 6962-style log endpoints (docs/verification.md §8).
+
+use actix_web::{web, HttpResponse};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use super::residents::current_year;
+use super::roster::{authorise, community_by_slug};
+use crate::app::AppState;
+use crate::auth::{Authed, CurrentUser};
+use crate::db::ballots::{self as db_ballots, BallotRow, Turnout};
+use crate::db::communities::Community;
+use crate::domain::ballot::{self, Answer, DefinitionInput};
+use crate::domain::lifecycle::Action as LifecycleAction;
+use crate::domain::merkle;
+use crate::domain::roles::Action;
+use crate::error::{AppError, AppResult, FieldError, Msg};
+use crate::ledger::{service, writer, Receipt};
+
+/// A ballot as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BallotView {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub scope_buildings: Vec<i64>,
+    pub privacy: String,
+    pub counting_rule: String,
+    #[schema(value_type = Vec<Object>)]
+    pub questions: Vec<ballot::Question>,
+    /// Unix seconds, UTC.
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub status: String,
+    pub status_reason: String,
+    pub notice_days: i32,
+    pub announced_at: Option<i64>,
+    pub log_size: i64,
+    pub origin: String,
+}
+
+pub fn view(state: &AppState, c: &Community, b: &BallotRow) -> BallotView {
+    BallotView {
+        id: b.id,
+        title: b.title.clone(),
+        description: b.description.clone(),
+        kind: b.kind.clone(),
+        scope_buildings: b.scope(),
+        privacy: b.privacy.clone(),
+        counting_rule: b.counting_rule.clone(),
+        questions: b.questions(),
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+        status: b.status.clone(),
+        status_reason: b.status_reason.clone(),
+        notice_days: b.notice_days,
+        announced_at: b.announced_at,
+        log_size: b.log_size,
+        origin: ballot::origin(&state.settings.log_name, &c.slug, b.id),
+    }
+}
+
+fn is_organiser(user: Option<&CurrentUser>, c: &Community) -> bool {
+    user.is_some_and(|u| u.grants.allows(Action::ManageBallots, c.id))
+}
+
+/// Load a ballot (schedule applied); drafts exist only for organisers.
+pub async fn load(
+    state: &web::Data<AppState>,
+    c: &Community,
+    id: i64,
+    user: Option<&CurrentUser>,
+) -> AppResult<BallotRow> {
+    let (ledger, c2) = (state.ledger.clone(), c.clone());
+    let b = state
+        .with_db(move |conn| service::load_current(conn, &ledger, &c2, id))
+        .await?;
+    if !b.status().is_public() && !is_organiser(user, c) {
+        return Err(AppError::NotFound);
+    }
+    Ok(b)
+}
+
+/// List a community's ballots (drafts only for organisers).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots", tag = "ballots",
+    params(("slug" = String, Path)), responses((status = 200, body = [BallotView])))]
+pub async fn api_list(
+    user: crate::auth::MaybeUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let c = community_by_slug(&state, &slug).await?;
+    let drafts = is_organiser(user.0.as_ref(), &c);
+    let id = c.id;
+    let rows = state
+        .with_db(move |conn| Ok(db_ballots::list(conn, id, drafts)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.iter().map(|b| view(&state, &c, b)).collect::<Vec<_>>()))
+}
+
+/// Create a draft ballot.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/ballots", tag = "ballots",
+    params(("slug" = String, Path)), security(("bearer" = [])), request_body = DefinitionInput,
+    responses((status = 201, body = BallotView), (status = 422, body = crate::shell::errors::Problem)))]
+pub async fn api_create(
+    user: Authed,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<DefinitionInput>,
+) -> AppResult<HttpResponse> {
+    let c = authorise(&state, &user.0, &slug, Action::ManageBallots).await?;
+    let (ledger, c2, actor) = (state.ledger.clone(), c.clone(), user.0.user.id);
+    let row = state
+        .with_db(move |conn| service::create(conn, &ledger, &c2, actor, &body))
+        .await?;
+    Ok(HttpResponse::Created().json(view(&state, &c, &row)))
+}
+
+/// One ballot.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}", tag = "ballots",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, body = BallotView)))]
+pub async fn api_get(
+    user: crate::auth::MaybeUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = community_by_slug(&state, &slug).await?;
+    let b = load(&state, &c, id, user.0.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(view(&state, &c, &b)))
+}
+
+/// Replace a draft's definition.
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/ballots/{id}", tag = "ballots",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
+    request_body = DefinitionInput,
+    responses((status = 200, body = BallotView), (status = 409, body = crate::shell::errors::Problem)))]
+pub async fn api_update(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<DefinitionInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, Action::ManageBallots).await?;
+    let (ledger, c2, actor) = (state.ledger.clone(), c.clone(), user.0.user.id);
+    let row = state
+        .with_db(move |conn| service::update(conn, &ledger, &c2, actor, id, &body))
+        .await?;
+    Ok(HttpResponse::Ok().json(view(&state, &c, &row)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TransitionRequest {
+    /// `announce`, `open`, `close`, `tally`, `certify` or `cancel`.
+    pub action: String,
+    /// Required to cancel.
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn transition(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    slug: &str,
+    id: i64,
+    action: &str,
+    reason: String,
+) -> AppResult<(Community, BallotRow)> {
+    let c = authorise(state, user, slug, Action::ManageBallots).await?;
+    let action = LifecycleAction::parse(action.trim()).ok_or_else(|| {
+        AppError::Validation(vec![FieldError::new(
+            "action",
+            Msg::new("lifecycle-unknown-action"),
+        )])
+    })?;
+    let (ledger, c2, actor, year) = (
+        state.ledger.clone(),
+        c.clone(),
+        user.user.id,
+        current_year(),
+    );
+    let row = state
+        .with_db(move |conn| service::act(conn, &ledger, &c2, actor, id, action, &reason, year))
+        .await?;
+    Ok((c, row))
+}
+
+/// Move a ballot through its lifecycle.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/ballots/{id}/transitions", tag = "ballots",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
+    request_body = TransitionRequest,
+    responses((status = 200, body = BallotView), (status = 409, body = crate::shell::errors::Problem)))]
+pub async fn api_transition(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<TransitionRequest>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let body = body.into_inner();
+    let (c, row) = transition(&state, &user.0, &slug, id, &body.action, body.reason).await?;
+    Ok(HttpResponse::Ok().json(view(&state, &c, &row)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NoticeRequest {
+    /// Days between announcement and opening (0 to 90).
+    pub days: i32,
+    /// Required when the period differs from 15 days.
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn set_notice(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    slug: &str,
+    days: i32,
+    reason: String,
+) -> AppResult<Community> {
+    let c = authorise(state, user, slug, Action::ManageBallots).await?;
+    let reason = reason.trim().to_owned();
+    let mut problems = Vec::new();
+    if !(0..=ballot::MAX_NOTICE_DAYS).contains(&days) {
+        problems.push(FieldError::new("days", Msg::new("notice-error-days")));
+    }
+    if days != ballot::DEFAULT_NOTICE_DAYS && reason.is_empty() {
+        problems.push(FieldError::new("reason", Msg::new("notice-error-reason")));
+    }
+    if reason.chars().count() > ballot::MAX_TEXT_CHARS {
+        problems.push(FieldError::new("reason", Msg::new("ballot-error-too-long")));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    let (id, actor, before) = (c.id, user.user.id, c.notice_days);
+    state
+        .with_db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                db_ballots::set_notice(conn, id, days, &reason)?;
+                crate::db::audit::append(
+                    conn,
+                    Some(id),
+                    Some(actor),
+                    "community.notice",
+                    &serde_json::json!({ "days": before }),
+                    &serde_json::json!({ "days": days, "reason": reason }),
+                )?;
+                Ok(())
+            })
+        })
+        .await?;
+    community_by_slug(state, slug).await
+}
+
+/// Set the community's notice period (15 days by default), with the reason for a change.
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/notice", tag = "ballots",
+    params(("slug" = String, Path)), security(("bearer" = [])), request_body = NoticeRequest,
+    responses((status = 200), (status = 422, body = crate::shell::errors::Problem)))]
+pub async fn api_set_notice(
+    user: Authed,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<NoticeRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let c = set_notice(&state, &user.0, &slug, body.days, body.reason).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "days": c.notice_days, "reason": c.notice_reason
+    })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CastRequest {
+    /// A fresh random string (16 to 128 characters) per cast; a request sent again with the
+    /// same nonce is refused as a replay.
+    pub nonce: String,
+    pub answers: Vec<Answer>,
+}
+
+/// Check a nonce's shape and hash it.
+pub fn nonce_hash(nonce: &str) -> AppResult<String> {
+    let n = nonce.trim();
+    if !(16..=128).contains(&n.len()) || !n.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "nonce",
+            Msg::new("cast-error-nonce"),
+        )]));
+    }
+    Ok(crate::crypto::tokens::sha256_hex(n))
+}
+
+pub async fn cast(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    slug: &str,
+    id: i64,
+    nonce: &str,
+    answers: Vec<Answer>,
+) -> AppResult<Receipt> {
+    let nonce_hash = nonce_hash(nonce)?;
+    let c = community_by_slug(state, slug).await?;
+    let b = load(state, &c, id, Some(user)).await?;
+    let owner = user
+        .grants
+        .owner
+        .filter(|(community, _)| *community == c.id)
+        .map(|(_, o)| o);
+    let (ledger, c2) = (state.ledger.clone(), c.clone());
+    let (ballot, voter, answers) = state
+        .with_db(move |conn| service::prepare_cast(conn, &ledger, &c2, b.id, owner, &answers))
+        .await?;
+    let origin = ballot::origin(&state.settings.log_name, &c.slug, id);
+    state
+        .ledger
+        .cast(writer::Cast {
+            ballot,
+            origin,
+            voter,
+            user_id: user.user.id,
+            nonce_hash,
+            answers,
+        })
+        .await
+        .map_err(|e| match e {
+            writer::CastError::NotOpen => AppError::Conflict(Msg::new("cast-error-not-open")),
+            writer::CastError::Replay => AppError::Conflict(Msg::new("cast-error-replay")),
+            writer::CastError::Unavailable => AppError::Unavailable("ballot writer".into()),
+            writer::CastError::Internal => {
+                AppError::internal(anyhow::anyhow!("ballot writer failed"))
+            }
+        })
+}
+
+/// Cast (or replace) the signed-in owner's ballot. The receipt is sent after the commit.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/ballots/{id}/casts", tag = "ballots",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
+    request_body = CastRequest,
+    responses((status = 201, body = Receipt), (status = 403, body = crate::shell::errors::Problem),
+        (status = 409, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
+pub async fn api_cast(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<CastRequest>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let body = body.into_inner();
+    let receipt = cast(&state, &user.0, &slug, id, &body.nonce, body.answers).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(receipt))
+}
+
+// ---- the public bulletin board --------------------------------------------------------
+
+/// A public (announced or later) ballot.
+pub async fn public_ballot(
+    state: &web::Data<AppState>,
+    slug: &str,
+    id: i64,
+) -> AppResult<(Community, BallotRow)> {
+    let c = community_by_slug(state, slug).await?;
+    let b = load(state, &c, id, None).await?;
+    Ok((c, b))
+}
+
+fn json_text(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
+}
+
+/// The signed manifest.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/manifest", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200)))]
+pub async fn api_manifest(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    let (Some(m), Some(sig)) = (b.manifest, b.manifest_signature) else {
+        return Err(AppError::NotFound);
+    };
+    // The manifest is served byte for byte as signed.
+    Ok(json_text(format!(
+        "{{\"manifest\":{m},\"signature\":{}}}",
+        serde_json::Value::String(sig)
+    )))
+}
+
+/// The frozen electorate snapshot.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/electorate", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200)))]
+pub async fn api_electorate(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    Ok(json_text(b.snapshot.ok_or(AppError::NotFound)?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Roll {
+    /// Voter indices (see the electorate) with at least one ballot in the log.
+    pub voters: Vec<i64>,
+    pub turnout: Turnout,
+    pub electorate_voters: i64,
+    pub electorate_area_centi: i64,
+    pub electorate_headcount: i64,
+}
+
+pub async fn roll(state: &web::Data<AppState>, b: &BallotRow) -> AppResult<Roll> {
+    let snapshot: serde_json::Value =
+        serde_json::from_str(b.snapshot.as_deref().unwrap_or("{}")).map_err(AppError::internal)?;
+    let id = b.id;
+    let (voters, turnout) = state
+        .with_db(move |conn| Ok((db_ballots::roll(conn, id)?, db_ballots::turnout(conn, id)?)))
+        .await?;
+    Ok(Roll {
+        voters,
+        turnout,
+        electorate_voters: snapshot["voters"].as_array().map_or(0, |v| v.len() as i64),
+        electorate_area_centi: snapshot["area_centi"].as_i64().unwrap_or(0),
+        electorate_headcount: snapshot["headcount"].as_i64().unwrap_or(0),
+    })
+}
+
+/// The participation roll: which voters have voted, and the turnout by area and headcount.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/roll", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, body = Roll)))]
+pub async fn api_roll(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    Ok(HttpResponse::Ok().json(roll(&state, &b).await?))
+}
+
+pub async fn latest_checkpoint(
+    state: &web::Data<AppState>,
+    b: &BallotRow,
+) -> AppResult<db_ballots::CheckpointRow> {
+    let id = b.id;
+    state
+        .with_db(move |conn| db_ballots::latest_checkpoint(conn, id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+/// The latest signed checkpoint (C2SP tlog-checkpoint), as text.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/checkpoint", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, body = String)))]
+pub async fn api_checkpoint(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    let cp = latest_checkpoint(&state, &b).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(cp.note))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The latest signed tree head (RFC 6962 get-sth).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/sth", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200)))]
+pub async fn api_sth(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    let cp = latest_checkpoint(&state, &b).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "tree_size": cp.tree_size,
+        "timestamp": cp.created_at * 1000,
+        "sha256_root_hash": b64(&cp.root),
+        "checkpoint": cp.note,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EntriesQuery {
+    pub start: i64,
+    pub end: i64,
+}
+
+pub const MAX_ENTRIES: i64 = 100;
+
+/// Log entries `start..=end` (RFC 6962 get-entries), at most 100.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/entries", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path), ("start" = i64, Query), ("end" = i64, Query)),
+    responses((status = 200)))]
+pub async fn api_entries(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    q: web::Query<EntriesQuery>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    let cp = latest_checkpoint(&state, &b).await?;
+    if q.start < 0 || q.end < q.start || q.start >= cp.tree_size.max(1) {
+        return Err(AppError::BadRequest(Msg::new("log-error-range")));
+    }
+    let end = q.end.min(q.start + MAX_ENTRIES - 1).min(cp.tree_size - 1);
+    let start = q.start;
+    let rows = state
+        .with_db(move |conn| Ok(db_ballots::entries(conn, id, start, end)?))
+        .await?;
+    let entries: Vec<_> = rows
+        .into_iter()
+        .map(|(r, superseded)| {
+            serde_json::json!({
+                "leaf_index": r.leaf_index,
+                "leaf_input": b64(r.leaf.as_bytes()),
+                "leaf": serde_json::from_str::<serde_json::Value>(&r.leaf).unwrap_or_default(),
+                "leaf_hash": crate::ledger::hex(&r.leaf_hash),
+                "superseded": superseded,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "entries": entries })))
+}
+
+/// A hash given as 64 hex digits (dashes and spaces ignored) or as base64.
+pub fn parse_hash(s: &str) -> Option<merkle::Hash> {
+    let compact: String = s.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    merkle::from_hex(&compact.to_ascii_lowercase()).or_else(|| {
+        base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProofQuery {
+    pub hash: String,
+    pub tree_size: Option<i64>,
+}
+
+async fn find_leaf(
+    state: &web::Data<AppState>,
+    b: &BallotRow,
+    hash: &str,
+) -> AppResult<db_ballots::LeafRow> {
+    let hash = parse_hash(hash).ok_or(AppError::BadRequest(Msg::new("log-error-hash")))?;
+    let id = b.id;
+    state
+        .with_db(move |conn| db_ballots::leaf_by_hash(conn, id, &hash)?.ok_or(AppError::NotFound))
+        .await
+}
+
+/// An inclusion proof for a leaf hash at a tree size (RFC 6962 get-proof-by-hash).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/proof-by-hash", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path), ("hash" = String, Query), ("tree_size" = Option<i64>, Query)),
+    responses((status = 200), (status = 404, body = crate::shell::errors::Problem)))]
+pub async fn api_proof_by_hash(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    q: web::Query<ProofQuery>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    let cp = latest_checkpoint(&state, &b).await?;
+    let size = q.tree_size.unwrap_or(cp.tree_size);
+    if size < 1 || size > cp.tree_size {
+        return Err(AppError::BadRequest(Msg::new("log-error-range")));
+    }
+    let leaf = find_leaf(&state, &b, &q.hash).await?;
+    if leaf.leaf_index >= size {
+        return Err(AppError::BadRequest(Msg::new("log-error-range")));
+    }
+    let (ledger, index) = (state.ledger.clone(), leaf.leaf_index as u64);
+    let proof = state
+        .with_db(move |conn| {
+            ledger.with_tree(conn, id, size as u64, |t| {
+                Ok(t.inclusion_proof(index, size as u64)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "leaf_index": leaf.leaf_index,
+        "audit_path": proof.iter().map(|h| b64(h)).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConsistencyQuery {
+    pub first: i64,
+    pub second: i64,
+}
+
+/// A consistency proof between two tree sizes (RFC 6962 get-sth-consistency).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/sth-consistency", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path), ("first" = i64, Query), ("second" = i64, Query)),
+    responses((status = 200)))]
+pub async fn api_consistency(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    q: web::Query<ConsistencyQuery>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (_, b) = public_ballot(&state, &slug, id).await?;
+    let cp = latest_checkpoint(&state, &b).await?;
+    let (first, second) = (q.first, q.second);
+    // An empty tree is consistent with every tree and has no proof (RFC 9162 §2.1.4).
+    if first < 1 || second < first || second > cp.tree_size {
+        return Err(AppError::BadRequest(Msg::new("log-error-range")));
+    }
+    let ledger = state.ledger.clone();
+    let proof = state
+        .with_db(move |conn| {
+            ledger.with_tree(conn, id, second as u64, |t| {
+                Ok(t.consistency_proof(first as u64, second as u64)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "consistency": proof.iter().map(|h| b64(h)).collect::<Vec<_>>(),
+    })))
+}
+
+/// A receipt for any leaf, against the latest checkpoint.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/receipt", tag = "board",
+    params(("slug" = String, Path), ("id" = i64, Path), ("hash" = String, Query)),
+    responses((status = 200, body = Receipt), (status = 404, body = crate::shell::errors::Problem)))]
+pub async fn api_receipt(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    q: web::Query<ProofQuery>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (c, b) = public_ballot(&state, &slug, id).await?;
+    let receipt = public_receipt(&state, &c, &b, &q.hash).await?;
+    Ok(HttpResponse::Ok().json(receipt))
+}
+
+pub async fn public_receipt(
+    state: &web::Data<AppState>,
+    c: &Community,
+    b: &BallotRow,
+    hash: &str,
+) -> AppResult<Receipt> {
+    let leaf = find_leaf(state, b, hash).await?;
+    let cp = latest_checkpoint(state, b).await?;
+    let origin = ballot::origin(&state.settings.log_name, &c.slug, b.id);
+    let (ledger, b2) = (state.ledger.clone(), b.clone());
+    state
+        .with_db(move |conn| ledger.receipt_for(conn, &b2, &origin, &leaf, &cp))
+        .await
+}
