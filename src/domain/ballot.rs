@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::area::AreaCenti;
 
 /// The default notice period: an owners' assembly is announced at least 15 days before it
-/// meets (业主大会和业主委员会指导规则, 2009, Art. 23).
+/// meets (业主大会和业主委员会指导规则, 2009).
 pub const DEFAULT_NOTICE_DAYS: i32 = 15;
 pub const MAX_NOTICE_DAYS: i32 = 90;
 pub const MAX_TITLE_CHARS: usize = 200;

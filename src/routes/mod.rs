@@ -3,13 +3,16 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod ballots;
 pub mod ballots_api;
+pub mod board;
 pub mod health;
 pub mod me;
 pub mod pages;
 pub mod people;
 pub mod residents;
 pub mod roster;
+pub mod vote;
 
 use actix_web::web;
 
@@ -69,6 +72,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{slug}/roles").post(people::grant_submit))
         .service(web::resource("/c/{slug}/roles/{id}/revoke").post(people::revoke_submit))
         .service(web::resource("/c/{slug}/audit").get(people::audit_page))
+        // Ballots: organisers' pages, the owner's voting pages, the public board.
+        .service(web::resource("/c/{slug}/notice").post(ballots::notice_submit))
+        .service(
+            web::resource("/c/{slug}/ballots")
+                .get(ballots::list_page)
+                .post(ballots::create_submit),
+        )
+        .service(web::resource("/c/{slug}/ballots/new").get(ballots::new_page))
+        .service(
+            web::scope("/c/{slug}/ballots/{id}")
+                .service(web::resource("").get(board::board_page))
+                .service(
+                    web::resource("/edit")
+                        .get(ballots::edit_page)
+                        .post(ballots::edit_submit),
+                )
+                .service(web::resource("/transition").post(ballots::transition_submit))
+                .service(
+                    web::resource("/vote")
+                        .get(vote::vote_page)
+                        .post(vote::confirm_submit),
+                )
+                .service(web::resource("/cast").post(vote::cast_submit))
+                .service(web::resource("/receipts/{index}").get(vote::receipt_page))
+                .service(web::resource("/receipts/{index}/json").get(vote::receipt_download))
+                .service(web::resource("/log").get(board::log_page))
+                .service(web::resource("/electorate").get(board::electorate_page))
+                .service(web::resource("/verify").get(board::verify_page)),
+        )
         .service(
             web::scope("/api/v1")
                 .service(web::resource("").get(api::index))
