@@ -311,3 +311,98 @@ async fn an_owner_redeems_a_code_sets_a_password_logs_in_and_sees_their_units() 
 
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_owner_casts_a_ballot_and_the_browser_verifies_the_receipt() {
+    if !browser_suite_enabled() {
+        return;
+    }
+    let app = common::spawn_app().await;
+    let f = common::fixture(&app).await;
+    assert_eq!(
+        f.import(&app, common::SAMPLE_ROSTER, true, "zh-CN")
+            .await
+            .status(),
+        200
+    );
+    app.create_owner_user("zhang", "owner-password", "sanyijing", "A1");
+    let id = app.open_ballot(&f, common::ballots::definition(0, 0)).await;
+
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "login", "zhang").await;
+    fill(c, "password", "owner-password").await;
+    click(c, "main form button[type='submit']").await;
+    wait_for(c, "#my-ballots").await;
+    click(c, "#my-ballots").await;
+    wait_for(c, "#ballot-list").await;
+    click(c, "#ballot-list a.button").await;
+    wait_for(c, "#vote-next").await;
+    click(c, "#q1-agree").await;
+    click(c, "#q2-o1").await;
+    click(c, "#q2-o3").await;
+    click(c, "#vote-next").await;
+    // The confirmation step shows the choices before anything is cast.
+    wait_for(c, "#confirm-list").await;
+    let list = text_of(c, "#confirm-list").await;
+    assert!(
+        list.contains("同意") && list.contains("张三") && list.contains("王五"),
+        "{list}"
+    );
+    click(c, "#vote-confirm").await;
+    wait_for(c, "#tracker").await;
+    let tracker = text_of(c, "#tracker").await;
+    let leaf_hash = text_of(c, "#leaf-hash").await;
+    assert!(leaf_hash
+        .replace('-', "")
+        .starts_with(&tracker.replace('-', "")));
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // The check page: the browser verifies the tracker's receipt with WebCrypto.
+    click(c, "#receipt-verify-link").await;
+    wait_for(c, "#receipt-input").await;
+    fill(c, "receipt-input", &leaf_hash).await;
+    click(c, "#receipt-verify").await;
+    wait_for(c, "#receipt-verdict[data-ok='true']").await;
+    for step in ["leaf_hash", "origin", "key", "signature", "inclusion"] {
+        let css = format!("#receipt-result li[data-step='{step}'][data-ok='true']");
+        wait_for(c, &css).await;
+    }
+
+    // The downloaded receipt verifies too, and a changed answer does not.
+    let owner = app.browser_login("zhang", "owner-password").await;
+    let receipt: Value = owner
+        .get(app.url(&format!("/c/sanyijing/ballots/{id}/receipts/0/json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let set_input = |text: String| async move {
+        c.execute(
+            "document.getElementById('receipt-input').value = arguments[0];",
+            vec![json!(text)],
+        )
+        .await
+        .unwrap();
+    };
+    set_input(receipt.to_string()).await;
+    click(c, "#receipt-verify").await;
+    wait_for(c, "#receipt-verdict[data-ok='true']").await;
+    let mut forged = receipt.clone();
+    forged["leaf"]["answers"][0]["choices"] = json!(["disagree"]);
+    set_input(forged.to_string()).await;
+    click(c, "#receipt-verify").await;
+    wait_for(c, "#receipt-verdict[data-ok='false']").await;
+    wait_for(
+        c,
+        "#receipt-result li[data-step='leaf_hash'][data-ok='false']",
+    )
+    .await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
