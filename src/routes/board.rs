@@ -4,7 +4,8 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::ballots_api::{self as api, load, view};
+use super::ballots_api::{load, view};
+use super::board_api;
 use super::roster::community_by_slug;
 use crate::app::AppState;
 use crate::clock;
@@ -89,7 +90,7 @@ pub async fn board_page(
         .collect();
     ctx.insert("scope", &scope);
     if b.status().is_public() {
-        let roll = api::roll(&state, &b).await?;
+        let roll = board_api::roll(&state, &b).await?;
         let snapshot = snapshot_of(&b);
         let rooms: Vec<String> = snapshot.as_ref().map_or_else(Vec::new, |s| {
             roll.voters
@@ -108,7 +109,7 @@ pub async fn board_page(
         );
         ctx.insert("roll", &roll);
         ctx.insert("roll_rooms", &rooms);
-        let checkpoint = api::latest_checkpoint(&state, &b)
+        let checkpoint = board_api::latest_checkpoint(&state, &b)
             .await
             .ok()
             .map(|cp| cp.note);
@@ -166,8 +167,8 @@ pub async fn log_page(
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let (c, b) = api::public_ballot(&state, &slug, id).await?;
-    let cp = api::latest_checkpoint(&state, &b).await?;
+    let (c, b) = board_api::public_ballot(&state, &slug, id).await?;
+    let cp = board_api::latest_checkpoint(&state, &b).await?;
     let pages = (cp.tree_size + LOG_PAGE - 1) / LOG_PAGE;
     if q.page < 0 || (q.page > 0 && q.page >= pages) {
         return Err(AppError::NotFound);
@@ -215,9 +216,9 @@ pub async fn electorate_page(
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let (c, b) = api::public_ballot(&state, &slug, id).await?;
+    let (c, b) = board_api::public_ballot(&state, &slug, id).await?;
     let snapshot = snapshot_of(&b).ok_or(AppError::NotFound)?;
-    let roll = api::roll(&state, &b).await?;
+    let roll = board_api::roll(&state, &b).await?;
     let mut ctx = tera::Context::new();
     ctx.insert("community", &c);
     ctx.insert("ballot", &view(&state, &c, &b));
@@ -232,7 +233,7 @@ pub async fn verify_page(
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let (c, b) = api::public_ballot(&state, &slug, id).await?;
+    let (c, b) = board_api::public_ballot(&state, &slug, id).await?;
     let manifest: serde_json::Value = b
         .manifest
         .as_deref()

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod ballots;
 pub mod ballots_api;
 pub mod board;
+pub mod board_api;
 pub mod health;
 pub mod me;
 pub mod pages;
@@ -160,19 +161,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         )
                         .service(web::resource("/transitions").post(ballots_api::api_transition))
                         .service(web::resource("/casts").post(ballots_api::api_cast))
-                        .service(web::resource("/manifest").get(ballots_api::api_manifest))
-                        .service(web::resource("/electorate").get(ballots_api::api_electorate))
-                        .service(web::resource("/roll").get(ballots_api::api_roll))
-                        .service(web::resource("/log/checkpoint").get(ballots_api::api_checkpoint))
-                        .service(web::resource("/log/sth").get(ballots_api::api_sth))
-                        .service(web::resource("/log/entries").get(ballots_api::api_entries))
+                        .service(web::resource("/manifest").get(board_api::api_manifest))
+                        .service(web::resource("/electorate").get(board_api::api_electorate))
+                        .service(web::resource("/roll").get(board_api::api_roll))
+                        .service(web::resource("/log/checkpoint").get(board_api::api_checkpoint))
+                        .service(web::resource("/log/sth").get(board_api::api_sth))
+                        .service(web::resource("/log/entries").get(board_api::api_entries))
                         .service(
-                            web::resource("/log/proof-by-hash").get(ballots_api::api_proof_by_hash),
+                            web::resource("/log/proof-by-hash").get(board_api::api_proof_by_hash),
                         )
                         .service(
-                            web::resource("/log/sth-consistency").get(ballots_api::api_consistency),
+                            web::resource("/log/sth-consistency").get(board_api::api_consistency),
                         )
-                        .service(web::resource("/log/receipt").get(ballots_api::api_receipt)),
+                        .service(web::resource("/log/receipt").get(board_api::api_receipt)),
                 ),
         );
 }

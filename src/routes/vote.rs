@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::auth::see_other;
 use super::ballots::{field, fields, parse_pairs, Pairs};
 use super::ballots_api::{self as api, load};
+use super::board_api;
 use super::roster::community_by_slug;
 use crate::app::AppState;
 use crate::auth;
@@ -215,7 +216,8 @@ async fn own_receipt(
         .into_iter()
         .find(|l| l.leaf_index == index)
         .ok_or(AppError::NotFound)?;
-    let receipt = api::public_receipt(state, &c, &b, &crate::ledger::hex(&leaf.leaf_hash)).await?;
+    let receipt =
+        board_api::public_receipt(state, &c, &b, &crate::ledger::hex(&leaf.leaf_hash)).await?;
     Ok((c, b, receipt))
 }
 

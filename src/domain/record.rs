@@ -1,0 +1,124 @@
+//! The documents of a ballot's public record (docs/verification.md): the manifest, the
+//! electorate snapshot and the log leaves, as they are canonicalised, hashed and signed.
+
+use serde::{Deserialize, Serialize};
+
+use super::area::AreaCenti;
+use super::ballot::{Answer, Basis, CountingRule, Kind, Privacy, Question};
+
+/// The log origin of a ballot (docs/verification.md §2).
+pub fn origin(log_name: &str, community_slug: &str, ballot_id: i64) -> String {
+    format!("{log_name}/{community_slug}/ballots/{ballot_id}")
+}
+
+/// One voter in the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotVoter {
+    pub voter: i64,
+    pub rooms: Vec<String>,
+    pub area_centi: AreaCenti,
+    pub headcount: i64,
+    pub name: String,
+}
+
+/// The electorate snapshot document (docs/verification.md §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format: String,
+    pub origin: String,
+    pub ballot: i64,
+    pub basis: Basis,
+    pub voters: Vec<SnapshotVoter>,
+    pub area_centi: AreaCenti,
+    pub headcount: i64,
+}
+
+pub const SNAPSHOT_FORMAT: &str = "yishiting/electorate/v1";
+pub const MANIFEST_FORMAT: &str = "yishiting/manifest/v1";
+pub const LEAF_FORMAT: &str = "yishiting/ballot/v1";
+pub const RECEIPT_FORMAT: &str = "yishiting/receipt/v1";
+
+impl Snapshot {
+    /// Build from voters (their `voter` fields are renumbered 0..), summing the totals.
+    pub fn new(origin: String, ballot: i64, basis: Basis, mut voters: Vec<SnapshotVoter>) -> Self {
+        for (i, v) in voters.iter_mut().enumerate() {
+            v.voter = i as i64;
+        }
+        Self {
+            format: SNAPSHOT_FORMAT.to_owned(),
+            origin,
+            ballot,
+            basis,
+            area_centi: voters.iter().map(|v| v.area_centi).sum(),
+            headcount: voters.iter().map(|v| v.headcount).sum(),
+            voters,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestCommunity {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestScope {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buildings: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestElectorate {
+    pub basis: Basis,
+    pub snapshot_sha256: String,
+    pub voters: i64,
+    pub area_centi: AreaCenti,
+    pub headcount: i64,
+}
+
+/// The manifest (docs/verification.md §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub origin: String,
+    pub community: ManifestCommunity,
+    pub ballot: i64,
+    pub title: String,
+    pub description: String,
+    pub kind: Kind,
+    pub scope: ManifestScope,
+    pub privacy: Privacy,
+    pub counting_rule: CountingRule,
+    pub questions: Vec<Question>,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub announced_at: i64,
+    pub notice_days: i64,
+    pub notice_reason: String,
+    pub public_key: String,
+    pub verifier_key: String,
+    pub electorate: ManifestElectorate,
+}
+
+/// A leaf of the ballot log (docs/verification.md §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leaf {
+    pub format: String,
+    pub origin: String,
+    pub ballot: i64,
+    pub cast_id: String,
+    pub cast_at: i64,
+    pub area_centi: AreaCenti,
+    pub headcount: i64,
+    pub answers: Vec<Answer>,
+    /// Open mode: the voter index and rooms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voter: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rooms: Option<Vec<String>>,
+    /// Confidential mode: the pseudonymous voter tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
