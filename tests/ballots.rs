@@ -421,6 +421,22 @@ async fn a_ballot_from_draft_to_certified() {
         text.starts_with(&format!("yishiting.test/sanyijing/ballots/{id}\n3\n")),
         "{text}"
     );
+    // Earlier checkpoints stay available by size.
+    let old = app
+        .get(&format!(
+            "/api/v1/communities/sanyijing/ballots/{id}/log/checkpoint?size=1"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(old, r1["checkpoint"].as_str().unwrap());
+    let res = app
+        .get(&format!(
+            "/api/v1/communities/sanyijing/ballots/{id}/log/checkpoint?size=99"
+        ))
+        .await;
+    assert_eq!(res.status(), 404);
 
     // Closing before the end of the window is refused; after it, the schedule closes.
     assert_eq!(app.transition(&f, id, "close", "").await.status(), 409);
@@ -715,4 +731,82 @@ async fn concurrent_casts_for_one_voter_leave_one_effective_ballot() {
         "{statuses:?}"
     );
     assert_eq!(log_size(&app, id).await, 25);
+}
+
+#[tokio::test]
+async fn residents_convention_counts_adult_residents_by_head() {
+    let (app, f) = setup().await;
+    let year = yishiting::routes::residents::current_year();
+    let csv = format!(
+        "household_ref,household_name,building,room,resident_ref,resident_name,birth_year,representative\n\
+         H1,张家,1号楼,101,R1,张三,{},是\nH1,张家,1号楼,101,R2,张小,{},否\nH2,孙家,2号楼,201,R3,孙七,{},是\n",
+        year - 40,
+        year - 10,
+        year - 60
+    );
+    let res = app
+        .api(
+            Method::POST,
+            "/api/v1/communities/sanyijing/residents/import?confirm=true",
+            Some(&f.organiser),
+        )
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut def = definition(0, 0);
+    def["kind"] = json!("residents_convention");
+    def["counting_rule"] = json!("convention_majority");
+    let id = app.open_ballot(&f, def).await;
+    let snapshot = app.board_json("sanyijing", id, "electorate").await;
+    assert_eq!(snapshot["basis"], "residents");
+    // Two adults; the child is not a voter. Counted by head, no area.
+    assert_eq!(snapshot["headcount"], 2);
+    assert_eq!(snapshot["area_centi"], 0);
+    assert_eq!(snapshot["voters"][0]["rooms"], json!(["1号楼 101"]));
+    assert_eq!(snapshot["voters"][0]["name"], "张*");
+}
+
+#[tokio::test]
+async fn the_ballot_log_is_append_only_in_the_database() {
+    use diesel::RunQueryDsl;
+    let (app, f) = setup().await;
+    let id = app.open_ballot(&f, definition(0, 0)).await;
+    let zhang = token(&app, "zhang").await;
+    let res = app
+        .cast("sanyijing", id, &zhang, &nonce(), &answers("agree", &[]))
+        .await;
+    assert_eq!(res.status(), 201);
+    let mut conn = app.db.connect();
+    for sql in [
+        "UPDATE ballot_leaves SET leaf = 'x'",
+        "DELETE FROM ballot_leaves",
+        "UPDATE ballot_checkpoints SET note = 'x'",
+        "DELETE FROM ballot_checkpoints",
+    ] {
+        assert!(
+            diesel::sql_query(sql).execute(&mut conn).is_err(),
+            "{sql} was allowed"
+        );
+    }
+    // The sealed key is stored, encrypted, and appears in no public document.
+    let sealed: Vec<String> = {
+        use diesel::prelude::*;
+        use yishiting::db::schema::ballots::dsl::*;
+        ballots
+            .select(sealed_key.assume_not_null())
+            .load(&mut conn)
+            .unwrap()
+    };
+    assert!(sealed[0].starts_with("v1:"));
+    for path in ["", "manifest", "electorate", "log/sth", "roll"] {
+        let body = app
+            .get(format!("/api/v1/communities/sanyijing/ballots/{id}/{path}").trim_end_matches('/'))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!body.contains(&sealed[0][3..20]), "{path}");
+    }
 }

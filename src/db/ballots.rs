@@ -451,6 +451,20 @@ pub fn latest_checkpoint(conn: &mut DbConn, ballot_id: i64) -> DbResult<Option<C
         .optional()?)
 }
 
+/// The checkpoint signed for exactly `size` leaves, if one was.
+pub fn checkpoint_at(
+    conn: &mut DbConn,
+    ballot_id: i64,
+    size: i64,
+) -> DbResult<Option<CheckpointRow>> {
+    Ok(ballot_checkpoints::table
+        .filter(ballot_checkpoints::ballot_id.eq(ballot_id))
+        .filter(ballot_checkpoints::tree_size.eq(size))
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn insert_checkpoint(conn: &mut DbConn, row: &CheckpointRow) -> DbResult<()> {
     diesel::insert_into(ballot_checkpoints::table)
         .values((

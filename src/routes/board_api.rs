@@ -111,16 +111,33 @@ pub async fn latest_checkpoint(
         .await
 }
 
-/// The latest signed checkpoint (C2SP tlog-checkpoint), as text.
+#[derive(Debug, Deserialize)]
+pub struct CheckpointQuery {
+    pub size: Option<i64>,
+}
+
+/// The latest signed checkpoint (C2SP tlog-checkpoint), as text; with `size`, the one signed
+/// for that size (every checkpoint the log has signed stays available).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/checkpoint", tag = "board",
-    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, body = String)))]
+    params(("slug" = String, Path), ("id" = i64, Path), ("size" = Option<i64>, Query)),
+    responses((status = 200, body = String), (status = 404, body = crate::shell::errors::Problem)))]
 pub async fn api_checkpoint(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
+    q: web::Query<CheckpointQuery>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let (_, b) = public_ballot(&state, &slug, id).await?;
-    let cp = latest_checkpoint(&state, &b).await?;
+    let cp = match q.size {
+        None => latest_checkpoint(&state, &b).await?,
+        Some(size) => {
+            state
+                .with_db(move |conn| {
+                    db_ballots::checkpoint_at(conn, id, size)?.ok_or(AppError::NotFound)
+                })
+                .await?
+        }
+    };
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(cp.note))
