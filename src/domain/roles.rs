@@ -101,6 +101,11 @@ pub struct Grants {
 }
 
 impl Grants {
+    /// The owner this account belongs to, if it is an owner of `community`.
+    pub fn owner_in(&self, community: i64) -> Option<i64> {
+        self.owner.filter(|(c, _)| *c == community).map(|(_, o)| o)
+    }
+
     /// May this user do `action` in `community`?
     pub fn allows(&self, action: Action, community: i64) -> bool {
         if self.is_admin {

@@ -151,23 +151,7 @@ impl Ledger {
         }
         let root = self.with_tree(conn, ballot.id, size, |t| Ok(t.root_at(size)?))?;
         let key = self.key(ballot)?;
-        let note = note::sign_note(
-            &note::checkpoint_body(origin, size, &root),
-            origin,
-            key.signing_key(),
-        )
-        .map_err(AppError::internal)?;
-        db_ballots::insert_checkpoint(
-            conn,
-            &CheckpointRow {
-                community_id: ballot.community_id,
-                ballot_id: ballot.id,
-                tree_size: size as i64,
-                root: root.to_vec(),
-                note,
-                created_at: self.clock.now(),
-            },
-        )?;
+        store_checkpoint(conn, ballot, origin, size, &root, &key, self.clock.now())?;
         Ok(())
     }
 
@@ -203,6 +187,36 @@ impl Ledger {
     pub async fn cast(&self, cast: writer::Cast) -> Result<Receipt, writer::CastError> {
         self.writer.submit(cast).await
     }
+}
+
+/// Sign the checkpoint of `size` leaves with root `root` and store it; returns the note.
+pub fn store_checkpoint(
+    conn: &mut DbConn,
+    ballot: &BallotRow,
+    origin: &str,
+    size: u64,
+    root: &Hash,
+    key: &BallotKey,
+    now: i64,
+) -> AppResult<String> {
+    let note = note::sign_note(
+        &note::checkpoint_body(origin, size, root),
+        origin,
+        key.signing_key(),
+    )
+    .map_err(AppError::internal)?;
+    db_ballots::insert_checkpoint(
+        conn,
+        &CheckpointRow {
+            community_id: ballot.community_id,
+            ballot_id: ballot.id,
+            tree_size: size as i64,
+            root: root.to_vec(),
+            note: note.clone(),
+            created_at: now,
+        },
+    )?;
+    Ok(note)
 }
 
 pub fn build_receipt(

@@ -29,6 +29,18 @@ fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
     }
 }
 
+fn validate(
+    conn: &mut DbConn,
+    c: &Community,
+    input: &DefinitionInput,
+) -> AppResult<ballot::Definition> {
+    let buildings: Vec<i64> = roster::buildings(conn, c.id)?
+        .iter()
+        .map(|b| b.id)
+        .collect();
+    ballot::validate_definition(input, &buildings).map_err(invalid_to_error)
+}
+
 /// Create a draft from a submitted definition.
 pub fn create(
     conn: &mut DbConn,
@@ -37,11 +49,7 @@ pub fn create(
     actor: i64,
     input: &DefinitionInput,
 ) -> AppResult<BallotRow> {
-    let buildings: Vec<i64> = roster::buildings(conn, c.id)?
-        .iter()
-        .map(|b| b.id)
-        .collect();
-    let def = ballot::validate_definition(input, &buildings).map_err(invalid_to_error)?;
+    let def = validate(conn, c, input)?;
     write_tx(conn, |conn| {
         let row = db_ballots::insert_draft(
             conn,
@@ -73,11 +81,7 @@ pub fn update(
     id: i64,
     input: &DefinitionInput,
 ) -> AppResult<BallotRow> {
-    let buildings: Vec<i64> = roster::buildings(conn, c.id)?
-        .iter()
-        .map(|b| b.id)
-        .collect();
-    let def = ballot::validate_definition(input, &buildings).map_err(invalid_to_error)?;
+    let def = validate(conn, c, input)?;
     write_tx(conn, |conn| {
         let before = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
         if !db_ballots::update_draft(conn, id, &def, ledger.clock.now())? {

@@ -15,9 +15,9 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::oneshot;
 
-use super::{build_receipt, lock, Ledger, Receipt};
+use super::{build_receipt, lock, store_checkpoint, Ledger, Receipt};
 use crate::crypto::{canonical, note};
-use crate::db::ballots::{self as db_ballots, BallotRow, CheckpointRow, LeafRow, VoterRow};
+use crate::db::ballots::{self as db_ballots, BallotRow, LeafRow, VoterRow};
 use crate::db::{write_tx, Database};
 use crate::domain::ballot::{Answer, Leaf, Privacy, LEAF_FORMAT};
 use crate::domain::lifecycle::Status;
@@ -247,23 +247,7 @@ fn append_ballot(
     let leaves: Vec<LeafRow> = rows.iter().map(|(_, l)| l.clone()).collect();
     db_ballots::append_leaves(conn, ballot_id, &leaves, new_size as i64)?;
     let root = tree.root();
-    let checkpoint = note::sign_note(
-        &note::checkpoint_body(origin, new_size, &root),
-        origin,
-        key.signing_key(),
-    )
-    .map_err(AppError::internal)?;
-    db_ballots::insert_checkpoint(
-        conn,
-        &CheckpointRow {
-            community_id: ballot.community_id,
-            ballot_id,
-            tree_size: new_size as i64,
-            root: root.to_vec(),
-            note: checkpoint.clone(),
-            created_at: now,
-        },
-    )?;
+    let checkpoint = store_checkpoint(conn, ballot, origin, new_size, &root, &key, now)?;
     let vkey = note::verifier_key(origin, &key.public_key());
     for (i, leaf) in rows {
         let proof = tree.inclusion_proof(leaf.leaf_index as u64, new_size)?;

@@ -173,12 +173,7 @@ pub async fn list_page(
         .user
         .as_ref()
         .is_some_and(|u| u.grants.allows(Action::ManageBallots, c.id));
-    let owner = page
-        .user
-        .as_ref()
-        .and_then(|u| u.grants.owner)
-        .filter(|(cid, _)| *cid == c.id)
-        .map(|(_, o)| o);
+    let owner = page.user.as_ref().and_then(|u| u.grants.owner_in(c.id));
     let (id, now) = (c.id, state.ledger.clock.now());
     let (rows, mine) = state
         .with_db(move |conn| {

@@ -302,11 +302,7 @@ pub async fn cast(
     let nonce_hash = nonce_hash(nonce)?;
     let c = community_by_slug(state, slug).await?;
     let b = load(state, &c, id, Some(user)).await?;
-    let owner = user
-        .grants
-        .owner
-        .filter(|(community, _)| *community == c.id)
-        .map(|(_, o)| o);
+    let owner = user.grants.owner_in(c.id);
     let (ledger, c2) = (state.ledger.clone(), c.clone());
     let (ballot, voter, answers) = state
         .with_db(move |conn| service::prepare_cast(conn, &ledger, &c2, b.id, owner, &answers))

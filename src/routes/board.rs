@@ -48,12 +48,7 @@ pub async fn board_page(
         .user
         .as_ref()
         .is_some_and(|u| u.grants.allows(Action::ManageBallots, c.id));
-    let owner = page
-        .user
-        .as_ref()
-        .and_then(|u| u.grants.owner)
-        .filter(|(cid, _)| *cid == c.id)
-        .map(|(_, o)| o);
+    let owner = page.user.as_ref().and_then(|u| u.grants.owner_in(c.id));
     let mut ctx = tera::Context::new();
     ctx.insert("community", &c);
     ctx.insert("ballot", &view(&state, &c, &b));

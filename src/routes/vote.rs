@@ -79,12 +79,7 @@ async fn voter_context(
     if !lifecycle::accepts_casts(b.status(), &clock) {
         return Err(AppError::Conflict(Msg::new("cast-error-not-open")));
     }
-    let owner = user
-        .grants
-        .owner
-        .filter(|(cid, _)| *cid == c.id)
-        .map(|(_, o)| o)
-        .ok_or(AppError::Forbidden)?;
+    let owner = user.grants.owner_in(c.id).ok_or(AppError::Forbidden)?;
     let voter = state
         .with_db(move |conn| Ok(db_ballots::voter_of_owner(conn, id, owner)?))
         .await?
