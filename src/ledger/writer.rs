@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::mpsc;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::oneshot;
 
@@ -124,21 +124,22 @@ fn append_group(conn: &mut crate::db::DbConn, ledger: &Ledger, casts: &[Cast]) -
     for (i, c) in casts.iter().enumerate() {
         by_ballot.entry(c.ballot.id).or_default().push(i);
     }
-    // Lock the cached trees in ballot order for the whole transaction: readers of this process
-    // never see leaves that are not committed yet.
+    // Each cached tree is locked after the ballot's row lock (the order every other path
+    // takes: database first, then tree) and held until the commit, so that readers of this
+    // process never see leaves that are not committed.
     let cells: Vec<_> = by_ballot.keys().map(|id| ledger.tree_cell(*id)).collect();
-    let mut trees: Vec<_> = cells.iter().map(|c| lock(c)).collect();
+    let mut trees: Vec<MutexGuard<'_, MerkleTree>> = Vec::with_capacity(cells.len());
     let now = ledger.clock.now();
     let result = write_tx(conn, |conn| -> Result<Vec<Option<Outcome>>, AppError> {
         let mut outcomes: Vec<Option<Outcome>> = vec![None; casts.len()];
-        for ((ballot_id, idxs), tree) in by_ballot.iter().zip(trees.iter_mut()) {
+        for ((ballot_id, idxs), cell) in by_ballot.iter().zip(cells.iter()) {
             append_ballot(
                 conn,
                 ledger,
                 *ballot_id,
                 idxs,
                 casts,
-                tree,
+                (cell, &mut trees),
                 now,
                 &mut outcomes,
             )?;
@@ -166,13 +167,13 @@ fn append_group(conn: &mut crate::db::DbConn, ledger: &Ledger, casts: &[Cast]) -
 }
 
 #[allow(clippy::too_many_arguments)]
-fn append_ballot(
+fn append_ballot<'a>(
     conn: &mut crate::db::DbConn,
     ledger: &Ledger,
     ballot_id: i64,
     idxs: &[usize],
     casts: &[Cast],
-    tree: &mut MerkleTree,
+    (cell, guards): (&'a Mutex<MerkleTree>, &mut Vec<MutexGuard<'a, MerkleTree>>),
     now: i64,
     outcomes: &mut [Option<Outcome>],
 ) -> Result<(), AppError> {
@@ -188,6 +189,12 @@ fn append_ballot(
         return Ok(());
     };
     let open = status == Status::Open.as_str() && ballot.opens_at <= now && now < ballot.closes_at;
+    // Kept in `guards` before any change, so that a failed transaction resets this tree too.
+    guards.push(lock(cell));
+    let Some(tree) = guards.last_mut() else {
+        return Err(AppError::internal(anyhow::anyhow!("no tree lock")));
+    };
+    let tree: &mut MerkleTree = tree;
     if tree.len() > size as u64 {
         // Only committed leaves are ever kept; start over if that was ever violated.
         *tree = MerkleTree::new();
