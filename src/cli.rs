@@ -86,8 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::from_env(cli.bind, cli.database_url, cli.data_dir)?;
             if cli.demo {
                 let db = db::Database::open(&settings.database, 1)?;
-                let mut conn = db.conn()?;
-                let logins = crate::demo::seed(&mut conn)?;
+                let logins = crate::demo::seed(&mut *db.conn()?)?;
                 println!(
                     "演示小区 / demo community: 三义井社区 (/c/{}/roster)",
                     crate::demo::DEMO_SLUG
@@ -96,6 +95,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!(
                         "  {:<40} login: {:<12} password: {}",
                         l.role, l.login, l.password
+                    );
+                }
+                if let Some(id) = crate::demo::seed_ballot(&db, &settings)? {
+                    println!(
+                        "  演示表决 / demo ballot: /c/{}/ballots/{id}",
+                        crate::demo::DEMO_SLUG
                     );
                 }
             }

@@ -434,6 +434,75 @@ fn demo_roster() -> RosterFile {
     RosterFile { units, owners }
 }
 
+/// An open demo ballot (a lift for the whole community: one yes/no question and an election),
+/// unless the demo community has ballots already. The demo community's notice period is set
+/// to 0 days, with that reason recorded, so the ballot opens at once.
+pub fn seed_ballot(
+    db: &crate::db::Database,
+    settings: &crate::config::Settings,
+) -> anyhow::Result<Option<i64>> {
+    use crate::db::ballots as db_ballots;
+    use crate::domain::ballot::{DefinitionInput, QuestionInput};
+    use crate::ledger::{service, Ledger};
+
+    let mut conn = db.conn()?;
+    let c = communities::by_slug(&mut conn, DEMO_SLUG)?
+        .ok_or_else(|| anyhow!("the demo community is missing"))?;
+    if !db_ballots::list(&mut conn, c.id, true)?.is_empty() {
+        return Ok(None);
+    }
+    db_ballots::set_notice(&mut conn, c.id, 0, "演示小区：公告期设为 0 日，便于试用")?;
+    let c = communities::by_slug(&mut conn, DEMO_SLUG)?
+        .ok_or_else(|| anyhow!("the demo community is missing"))?;
+    let organiser = accounts::user_by_login(&mut conn, "organiser")?
+        .ok_or_else(|| anyhow!("the demo organiser is missing"))?
+        .id;
+    let ledger = Ledger::start(
+        db.clone(),
+        settings.key_encryption_key.clone(),
+        settings.log_name.clone(),
+        settings.clock.clone(),
+    );
+    let now = settings.clock.now();
+    let input = DefinitionInput {
+        title: "关于小区加装电梯和成立监督小组的表决".into(),
+        description: "**演示表决**：加装电梯费用按楼层分摊，详见公告栏。\n\n- 同意、反对或弃权\n- 监督小组最多选 2 人".into(),
+        kind: "assembly_matter".into(),
+        scope_buildings: Vec::new(),
+        privacy: "open".into(),
+        counting_rule: "special".into(),
+        questions: vec![
+            QuestionInput {
+                kind: "yes_no".into(),
+                text: "是否同意加装电梯？".into(),
+                options: Vec::new(),
+                max_choices: None,
+            },
+            QuestionInput {
+                kind: "approval".into(),
+                text: "选举电梯工程监督小组成员".into(),
+                options: vec!["刘建国".into(), "陈秀英".into(), "杨志强".into()],
+                max_choices: Some(2),
+            },
+        ],
+        opens_at: now + 2,
+        closes_at: now + 14 * 86_400,
+    };
+    let b = service::create(&mut conn, &ledger, &c, organiser, &input)?;
+    let year = crate::routes::residents::current_year();
+    service::act(
+        &mut conn,
+        &ledger,
+        &c,
+        organiser,
+        b.id,
+        crate::domain::lifecycle::Action::Announce,
+        "",
+        year,
+    )?;
+    Ok(Some(b.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -423,3 +423,44 @@ async fn a_closed_standard_output_does_not_stop_the_service() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn demo_seeds_a_community_and_an_open_ballot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(dir.path());
+    cmd.arg("--demo");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn yishiting");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut ballot, mut base) = (None, None);
+    while base.is_none() {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "no address printed");
+        if line.contains("demo ballot:") {
+            ballot = line.split_whitespace().last().map(str::to_owned);
+        }
+        if line.contains("yishiting: http://") {
+            base = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_owned);
+        }
+    }
+    let (ballot, base) = (ballot.expect("a demo ballot line"), base.unwrap());
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let html = reqwest::get(format!("{base}{ballot}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-status=\"open\""),
+        "the demo ballot opens"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
