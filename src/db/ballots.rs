@@ -272,16 +272,14 @@ pub fn voter_of_owner(
     ballot_id: i64,
     owner_id: i64,
 ) -> DbResult<Option<VoterRow>> {
-    let index: Option<i64> = ballot_voter_owners::table
+    Ok(ballot_voter_owners::table
+        .inner_join(
+            ballot_voters::table.on(ballot_voters::ballot_id
+                .eq(ballot_voter_owners::ballot_id)
+                .and(ballot_voters::voter_index.eq(ballot_voter_owners::voter_index))),
+        )
         .filter(ballot_voter_owners::ballot_id.eq(ballot_id))
         .filter(ballot_voter_owners::owner_id.eq(owner_id))
-        .select(ballot_voter_owners::voter_index)
-        .first(conn)
-        .optional()?;
-    let Some(index) = index else { return Ok(None) };
-    Ok(ballot_voters::table
-        .filter(ballot_voters::ballot_id.eq(ballot_id))
-        .filter(ballot_voters::voter_index.eq(index))
         .select((
             ballot_voters::voter_index,
             ballot_voters::area_centi,

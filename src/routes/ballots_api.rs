@@ -300,14 +300,17 @@ pub async fn cast(
     answers: Vec<Answer>,
 ) -> AppResult<Receipt> {
     let nonce_hash = nonce_hash(nonce)?;
-    let c = community_by_slug(state, slug).await?;
-    let b = load(state, &c, id, Some(user)).await?;
-    let owner = user.grants.owner_in(c.id);
-    let (ledger, c2) = (state.ledger.clone(), c.clone());
+    // One trip to the database thread pool: the community, the ballot (schedule applied), the
+    // voter and the answers.
+    let (ledger, slug2, grants) = (state.ledger.clone(), slug.to_owned(), user.grants.clone());
     let (ballot, voter, answers) = state
-        .with_db(move |conn| service::prepare_cast(conn, &ledger, &c2, b.id, owner, &answers))
+        .with_db(move |conn| {
+            let c = crate::db::communities::by_slug(conn, &slug2)?.ok_or(AppError::NotFound)?;
+            let owner = grants.owner_in(c.id);
+            service::prepare_cast(conn, &ledger, &c, id, owner, &answers)
+        })
         .await?;
-    let origin = ballot::origin(&state.settings.log_name, &c.slug, id);
+    let origin = ballot::origin(&state.settings.log_name, slug, id);
     state
         .ledger
         .cast(writer::Cast {
