@@ -503,14 +503,23 @@ pub fn lock_for_append(conn: &mut DbConn, ballot_id: i64) -> DbResult<Option<(i6
         .optional()?)
 }
 
-/// Whether a nonce was already used in the ballot (a replayed request).
-pub fn nonce_used(conn: &mut DbConn, ballot_id: i64, nonce_hash: &str) -> DbResult<bool> {
-    Ok(ballot_leaves::table
-        .filter(ballot_leaves::ballot_id.eq(ballot_id))
-        .filter(ballot_leaves::nonce_hash.eq(nonce_hash))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
+/// Which of these nonces were already used in the ballot (replayed requests).
+pub fn nonces_used(
+    conn: &mut DbConn,
+    ballot_id: i64,
+    nonce_hashes: &[&str],
+) -> DbResult<Vec<String>> {
+    let mut used = Vec::new();
+    for chunk in nonce_hashes.chunks(500) {
+        used.extend(
+            ballot_leaves::table
+                .filter(ballot_leaves::ballot_id.eq(ballot_id))
+                .filter(ballot_leaves::nonce_hash.eq_any(chunk))
+                .select(ballot_leaves::nonce_hash)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(used)
 }
 
 /// Append leaves (their indices already assigned) and set the new log size.

@@ -202,6 +202,15 @@ fn append_ballot<'a>(
     Ledger::catch_up(conn, ballot_id, tree, size as u64)?;
     let key = ledger.key(ballot)?;
     let mut seen = HashSet::new();
+    // The replays among this group, found with one query.
+    let used: HashSet<String> = if open {
+        let hashes: Vec<&str> = idxs.iter().map(|i| casts[*i].nonce_hash.as_str()).collect();
+        db_ballots::nonces_used(conn, ballot_id, &hashes)?
+            .into_iter()
+            .collect()
+    } else {
+        HashSet::new()
+    };
     let mut rows: Vec<(usize, LeafRow)> = Vec::new();
     for &i in idxs {
         let cast = &casts[i];
@@ -209,9 +218,7 @@ fn append_ballot<'a>(
             outcomes[i] = Some(Err(CastError::NotOpen));
             continue;
         }
-        if !seen.insert(cast.nonce_hash.as_str())
-            || db_ballots::nonce_used(conn, ballot_id, &cast.nonce_hash)?
-        {
+        if !seen.insert(cast.nonce_hash.as_str()) || used.contains(&cast.nonce_hash) {
             outcomes[i] = Some(Err(CastError::Replay));
             continue;
         }
