@@ -56,6 +56,7 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
     let db = Database::open(&settings.database, settings.pool_size)?;
     let tera = shell::load_tera()?;
     let shutdown_timeout = settings.shutdown_timeout_secs;
+    let blocking_threads = (settings.pool_size as usize * 2).max(8);
     let secure_cookies = settings.secure_cookies;
     let ledger = crate::ledger::Ledger::start(
         db.clone(),
@@ -108,6 +109,10 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
     .listen(listener)?
     // Signals are handled in `serve`, so that Ctrl-C is as graceful as SIGTERM.
     .disable_signals()
+    // Database work runs on the blocking pool and needs one of `pool_size` connections: more
+    // threads than that only wait, and hundreds of waiting threads cost more in switching
+    // than they add. Requests beyond the cap wait as futures instead.
+    .worker_max_blocking_threads(blocking_threads)
     .shutdown_timeout(shutdown_timeout)
     .run();
     Ok((server, addr))

@@ -55,16 +55,18 @@ pub fn user_by_login(conn: &mut DbConn, login: &str) -> DbResult<Option<User>> {
     Ok(users::table
         .filter(users::login.eq(login))
         .select(User::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 pub fn user_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<User>> {
     Ok(users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 pub fn users_of_owner(conn: &mut DbConn, community_id: i64, owner_id: i64) -> DbResult<Vec<User>> {

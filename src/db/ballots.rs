@@ -131,8 +131,9 @@ pub fn get(conn: &mut DbConn, community_id: i64, id: i64) -> DbResult<Option<Bal
         .filter(ballots::community_id.eq(community_id))
         .filter(ballots::id.eq(id))
         .select(BallotRow::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// A community's ballots, newest first; drafts only when asked for.
@@ -286,8 +287,9 @@ pub fn voter_of_owner(
             ballot_voters::headcount,
             ballot_voters::rooms,
         ))
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// The announced or later ballots whose electorate includes the owner, newest first.
@@ -499,8 +501,9 @@ pub fn lock_for_append(conn: &mut DbConn, ballot_id: i64) -> DbResult<Option<(i6
     Ok(ballots::table
         .filter(ballots::id.eq(ballot_id))
         .select((ballots::log_size, ballots::status))
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// Which of these nonces were already used in the ballot (replayed requests).

@@ -53,6 +53,7 @@ pub fn by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<Community>> {
     Ok(communities::table
         .filter(communities::slug.eq(slug))
         .select(Community::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
