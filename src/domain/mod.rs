@@ -14,3 +14,4 @@ pub mod residents;
 pub mod roles;
 pub mod roster_csv;
 pub mod roster_diff;
+pub mod tally;
