@@ -12,6 +12,12 @@ pub fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
     getrandom::fill(buf).map_err(|e| anyhow::anyhow!("no secure randomness available: {e}"))
 }
 
+/// Standard base64 with padding (checkpoints, signatures, the RFC 6962-style API).
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// A random token of `n` bytes, hex-encoded.
 pub fn random_hex(n: usize) -> anyhow::Result<String> {
     let mut bytes = vec![0u8; n];

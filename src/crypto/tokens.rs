@@ -71,7 +71,11 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of `text`, hex-encoded: how one-time codes and tokens are stored.
 pub fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    sha256_hex_bytes(text.as_bytes())
+}
+
+pub fn sha256_hex_bytes(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
 }
 
 /// Letters and digits that cannot be mistaken for each other on paper (no 0/O, 1/I/L).

@@ -62,8 +62,38 @@ impl BallotRow {
     }
 }
 
-fn scope_json(def: &Definition) -> String {
-    serde_json::to_string(&def.scope_buildings).unwrap_or_else(|_| "[]".into())
+/// The columns a draft's definition fills, for creating it and for editing it.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = ballots)]
+struct DraftContent<'a> {
+    title: &'a str,
+    description: &'a str,
+    kind: &'a str,
+    scope_buildings: String,
+    privacy: &'a str,
+    counting_rule: &'a str,
+    questions: String,
+    opens_at: i64,
+    closes_at: i64,
+    updated_at: i64,
+}
+
+impl<'a> DraftContent<'a> {
+    fn of(def: &'a Definition, now: i64) -> Self {
+        Self {
+            title: &def.title,
+            description: &def.description,
+            kind: def.kind.as_str(),
+            scope_buildings: serde_json::to_string(&def.scope_buildings)
+                .unwrap_or_else(|_| "[]".into()),
+            privacy: def.privacy.as_str(),
+            counting_rule: def.counting_rule.as_str(),
+            questions: serde_json::to_string(&def.questions).unwrap_or_else(|_| "[]".into()),
+            opens_at: def.opens_at,
+            closes_at: def.closes_at,
+            updated_at: now,
+        }
+    }
 }
 
 /// Create a draft.
@@ -76,26 +106,15 @@ pub fn insert_draft(
     created_by: i64,
     now: i64,
 ) -> DbResult<BallotRow> {
-    let scope = scope_json(def);
-    let questions = serde_json::to_string(&def.questions).unwrap_or_else(|_| "[]".into());
     Ok(diesel::insert_into(ballots::table)
         .values((
+            DraftContent::of(def, now),
             ballots::community_id.eq(community_id),
-            ballots::title.eq(&def.title),
-            ballots::description.eq(&def.description),
-            ballots::kind.eq(def.kind.as_str()),
-            ballots::scope_buildings.eq(scope),
-            ballots::privacy.eq(def.privacy.as_str()),
-            ballots::counting_rule.eq(def.counting_rule.as_str()),
-            ballots::questions.eq(questions),
-            ballots::opens_at.eq(def.opens_at),
-            ballots::closes_at.eq(def.closes_at),
             ballots::status.eq(Status::Draft.as_str()),
             ballots::notice_days.eq(notice_days),
             ballots::notice_reason.eq(notice_reason),
             ballots::created_by.eq(created_by),
             ballots::created_at.eq(now),
-            ballots::updated_at.eq(now),
         ))
         .returning(ballots::all_columns)
         .get_result::<BallotRow>(conn)?)
@@ -103,25 +122,12 @@ pub fn insert_draft(
 
 /// Replace a draft's content. Returns false when the ballot is no longer a draft.
 pub fn update_draft(conn: &mut DbConn, id: i64, def: &Definition, now: i64) -> DbResult<bool> {
-    let scope = scope_json(def);
-    let questions = serde_json::to_string(&def.questions).unwrap_or_else(|_| "[]".into());
     let n = diesel::update(
         ballots::table
             .filter(ballots::id.eq(id))
             .filter(ballots::status.eq(Status::Draft.as_str())),
     )
-    .set((
-        ballots::title.eq(&def.title),
-        ballots::description.eq(&def.description),
-        ballots::kind.eq(def.kind.as_str()),
-        ballots::scope_buildings.eq(scope),
-        ballots::privacy.eq(def.privacy.as_str()),
-        ballots::counting_rule.eq(def.counting_rule.as_str()),
-        ballots::questions.eq(questions),
-        ballots::opens_at.eq(def.opens_at),
-        ballots::closes_at.eq(def.closes_at),
-        ballots::updated_at.eq(now),
-    ))
+    .set(DraftContent::of(def, now))
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -2,11 +2,9 @@
 
 use std::collections::HashMap;
 
-use base64::Engine as _;
-
 use super::{key_context, Ledger};
 use crate::crypto::ballot_key::BallotKey;
-use crate::crypto::{canonical, note};
+use crate::crypto::{b64, canonical, note};
 use crate::db::ballots::{self as db_ballots, Announcement, BallotRow, NewVoter};
 use crate::db::communities::Community;
 use crate::db::{roster, DbConn};
@@ -22,10 +20,6 @@ use crate::error::{AppError, AppResult, Msg};
 pub struct SignedManifest {
     pub manifest: Manifest,
     pub signature: String,
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// A snapshot voter and the owners who may cast for it.
@@ -154,7 +148,7 @@ pub fn announce(
     let (snap_voters, owner_ids): (Vec<_>, Vec<_>) = voters.into_iter().unzip();
     let snapshot = Snapshot::new(origin.clone(), b.id, basis, snap_voters);
     let snapshot_bytes = canonical::to_jcs(&snapshot).map_err(AppError::internal)?;
-    let snapshot_hash = crate::ledger::hex(&sha256(&snapshot_bytes));
+    let snapshot_hash = crate::crypto::tokens::sha256_hex_bytes(&snapshot_bytes);
 
     let key = BallotKey::generate().map_err(AppError::internal)?;
     let public_key = key.public_key();
@@ -255,9 +249,4 @@ pub fn announce(
     // The empty log's checkpoint, so the board has a signed tree head from the start.
     ledger.ensure_checkpoint(conn, &row, &origin, 0)?;
     Ok(row)
-}
-
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }

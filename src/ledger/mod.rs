@@ -227,7 +227,7 @@ pub fn build_receipt(
     proof: &[Hash],
     verifier_key: &str,
 ) -> Receipt {
-    let hash_hex = hex(&leaf.leaf_hash);
+    let hash_hex = crate::crypto::tokens::hex(&leaf.leaf_hash);
     Receipt {
         format: RECEIPT_FORMAT.to_owned(),
         origin: origin.to_owned(),
@@ -240,10 +240,6 @@ pub fn build_receipt(
         inclusion_proof: proof.iter().map(merkle::to_hex).collect(),
         verifier_key: verifier_key.to_owned(),
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    crate::crypto::tokens::hex(bytes)
 }
 
 impl From<merkle::MerkleError> for AppError {

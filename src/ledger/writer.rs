@@ -211,7 +211,9 @@ fn append_ballot<'a>(
     } else {
         HashSet::new()
     };
-    let mut rows: Vec<(usize, LeafRow)> = Vec::new();
+    // The appended leaves, and for each the position of its cast in `casts`.
+    let mut leaves: Vec<LeafRow> = Vec::new();
+    let mut owners: Vec<usize> = Vec::new();
     for &i in idxs {
         let cast = &casts[i];
         if !open {
@@ -239,36 +241,33 @@ fn append_ballot<'a>(
         let bytes = canonical::to_jcs(&leaf).map_err(AppError::internal)?;
         let hash = merkle::leaf_hash(&bytes);
         let index = tree.push(hash);
-        rows.push((
-            i,
-            LeafRow {
-                community_id: ballot.community_id,
-                ballot_id,
-                leaf_index: index as i64,
-                voter_index: cast.voter.voter_index,
-                leaf: String::from_utf8(bytes).map_err(AppError::internal)?,
-                leaf_hash: hash.to_vec(),
-                nonce_hash: cast.nonce_hash.clone(),
-                cast_by: Some(cast.user_id),
-                cast_at: now,
-            },
-        ));
+        owners.push(i);
+        leaves.push(LeafRow {
+            community_id: ballot.community_id,
+            ballot_id,
+            leaf_index: index as i64,
+            voter_index: cast.voter.voter_index,
+            leaf: String::from_utf8(bytes).map_err(AppError::internal)?,
+            leaf_hash: hash.to_vec(),
+            nonce_hash: cast.nonce_hash.clone(),
+            cast_by: Some(cast.user_id),
+            cast_at: now,
+        });
     }
-    if rows.is_empty() {
+    if leaves.is_empty() {
         return Ok(());
     }
     let new_size = tree.len();
-    let leaves: Vec<LeafRow> = rows.iter().map(|(_, l)| l.clone()).collect();
     db_ballots::append_leaves(conn, ballot_id, &leaves, new_size as i64)?;
     let root = tree.root();
     let checkpoint = store_checkpoint(conn, ballot, origin, new_size, &root, &key, now)?;
     let vkey = note::verifier_key(origin, &key.public_key());
-    for (i, leaf) in rows {
+    for (i, leaf) in owners.into_iter().zip(&leaves) {
         let proof = tree.inclusion_proof(leaf.leaf_index as u64, new_size)?;
         outcomes[i] = Some(Ok(build_receipt(
             origin,
             ballot_id,
-            &leaf,
+            leaf,
             &checkpoint,
             &proof,
             &vkey,

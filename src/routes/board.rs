@@ -136,7 +136,7 @@ pub async fn board_page(
                 .map(|l| {
                     serde_json::json!({
                         "index": l.leaf_index,
-                        "tracker": ballot::short_code(&crate::ledger::hex(&l.leaf_hash)),
+                        "tracker": ballot::short_code(&crate::crypto::tokens::hex(&l.leaf_hash)),
                         "cast_at": clock::format_shanghai(l.cast_at),
                     })
                 })
@@ -181,13 +181,12 @@ pub async fn log_page(
         .iter()
         .map(|(r, superseded)| {
             let leaf: serde_json::Value = serde_json::from_str(&r.leaf).unwrap_or_default();
-            let hash = crate::ledger::hex(&r.leaf_hash);
+            let hash = crate::crypto::tokens::hex(&r.leaf_hash);
             serde_json::json!({
                 "index": r.leaf_index,
                 "tracker": ballot::short_code(&hash),
                 "hash": hash,
-                "who": leaf.get("rooms").map(|r| r.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("、")).unwrap_or_default())
-                    .or_else(|| leaf.get("tag").and_then(|t| t.as_str()).map(|t| t[..8.min(t.len())].to_owned())),
+                "who": who(&leaf),
                 "area": leaf["area_centi"],
                 "answers": leaf["answers"],
                 "cast_at": clock::format_shanghai(r.cast_at),
@@ -203,6 +202,18 @@ pub async fn log_page(
     ctx.insert("pages", &pages);
     ctx.insert("size", &cp.tree_size);
     page.render(&state.tera, "ballot_log.html", ctx)
+}
+
+/// Who a leaf names: its rooms (open mode), or the start of its tag (confidential mode).
+fn who(leaf: &serde_json::Value) -> String {
+    if let Some(rooms) = leaf["rooms"].as_array() {
+        let rooms: Vec<&str> = rooms.iter().filter_map(|r| r.as_str()).collect();
+        return rooms.join("、");
+    }
+    leaf["tag"]
+        .as_str()
+        .map(|t| t.chars().take(8).collect())
+        .unwrap_or_default()
 }
 
 pub async fn electorate_page(

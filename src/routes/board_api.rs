@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::ballots_api::load;
 use super::roster::community_by_slug;
 use crate::app::AppState;
+use crate::crypto::b64;
 use crate::db::ballots::{self as db_ballots, BallotRow, Turnout};
 use crate::db::communities::Community;
 use crate::domain::ballot;
@@ -74,8 +75,11 @@ pub struct Roll {
 }
 
 pub async fn roll(state: &web::Data<AppState>, b: &BallotRow) -> AppResult<Roll> {
-    let snapshot: serde_json::Value =
-        serde_json::from_str(b.snapshot.as_deref().unwrap_or("{}")).map_err(AppError::internal)?;
+    // The totals as the signed manifest states them (the snapshot's own, without reading
+    // its whole list of voters).
+    let manifest: serde_json::Value =
+        serde_json::from_str(b.manifest.as_deref().unwrap_or("{}")).map_err(AppError::internal)?;
+    let electorate = &manifest["electorate"];
     let id = b.id;
     let (voters, turnout) = state
         .with_db(move |conn| Ok((db_ballots::roll(conn, id)?, db_ballots::turnout(conn, id)?)))
@@ -83,9 +87,9 @@ pub async fn roll(state: &web::Data<AppState>, b: &BallotRow) -> AppResult<Roll>
     Ok(Roll {
         voters,
         turnout,
-        electorate_voters: snapshot["voters"].as_array().map_or(0, |v| v.len() as i64),
-        electorate_area_centi: snapshot["area_centi"].as_i64().unwrap_or(0),
-        electorate_headcount: snapshot["headcount"].as_i64().unwrap_or(0),
+        electorate_voters: electorate["voters"].as_i64().unwrap_or(0),
+        electorate_area_centi: electorate["area_centi"].as_i64().unwrap_or(0),
+        electorate_headcount: electorate["headcount"].as_i64().unwrap_or(0),
     })
 }
 
@@ -143,10 +147,6 @@ pub async fn api_checkpoint(
         .body(cp.note))
 }
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
 /// The latest signed tree head (RFC 6962 get-sth).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/ballots/{id}/log/sth", tag = "board",
     params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200)))]
@@ -200,7 +200,7 @@ pub async fn api_entries(
                 "leaf_index": r.leaf_index,
                 "leaf_input": b64(r.leaf.as_bytes()),
                 "leaf": serde_json::from_str::<serde_json::Value>(&r.leaf).unwrap_or_default(),
-                "leaf_hash": crate::ledger::hex(&r.leaf_hash),
+                "leaf_hash": crate::crypto::tokens::hex(&r.leaf_hash),
                 "superseded": superseded,
             })
         })

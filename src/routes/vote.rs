@@ -124,6 +124,20 @@ pub async fn vote_page(
     page.render(&state.tera, "ballot_vote.html", ctx)
 }
 
+/// A submitted vote form: its fields (CSRF checked) and the voter's context.
+async fn vote_form(
+    req: &HttpRequest,
+    page: &PageCtx,
+    state: &web::Data<AppState>,
+    path: &(String, i64),
+    body: &[u8],
+) -> AppResult<(Pairs, VoteContext)> {
+    let pairs = parse_pairs(body)?;
+    auth::check_csrf(req, field(&pairs, "csrf"))?;
+    let v = voter_context(page, state, &path.0, path.1).await?;
+    Ok((pairs, v))
+}
+
 /// The confirmation step: show what was chosen, ask once more.
 pub async fn confirm_submit(
     req: HttpRequest,
@@ -132,10 +146,7 @@ pub async fn confirm_submit(
     path: web::Path<(String, i64)>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
-    let (slug, id) = path.into_inner();
-    let v = voter_context(&page, &state, &slug, id).await?;
+    let (pairs, v) = vote_form(&req, &page, &state, &path, &body).await?;
     let questions = v.ballot.questions();
     let given = answers_from_pairs(&questions, &pairs);
     let nonce = field(&pairs, "nonce").to_owned();
@@ -169,10 +180,8 @@ pub async fn cast_submit(
     path: web::Path<(String, i64)>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let (pairs, v) = vote_form(&req, &page, &state, &path, &body).await?;
     let (slug, id) = path.into_inner();
-    let v = voter_context(&page, &state, &slug, id).await?;
     let answers = answers_from_pairs(&v.ballot.questions(), &pairs);
     let receipt = api::cast(
         &state,
@@ -212,7 +221,8 @@ async fn own_receipt(
         .find(|l| l.leaf_index == index)
         .ok_or(AppError::NotFound)?;
     let receipt =
-        board_api::public_receipt(state, &c, &b, &crate::ledger::hex(&leaf.leaf_hash)).await?;
+        board_api::public_receipt(state, &c, &b, &crate::crypto::tokens::hex(&leaf.leaf_hash))
+            .await?;
     Ok((c, b, receipt))
 }
 
