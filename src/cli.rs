@@ -6,7 +6,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Settings};
-use crate::db;
+use crate::crypto::scrutineer_key::ScrutineerKey;
+use crate::{db, verify};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +59,48 @@ pub enum Command {
     /// Import or export a community's residents' register (CSV; see README for the columns)
     #[command(subcommand)]
     Residents(RosterCommand),
+    /// Check a ballot's whole public record offline, trusting nothing the server says
+    /// (docs/verification.md §11); exits non-zero if any check fails
+    Verify {
+        /// The ballot bundle: an http(s) address of the ballot (or of its bundle), a bundle
+        /// directory, or a ballot-<id>.tar.gz archive
+        target: String,
+        /// The report's language
+        #[arg(long, value_enum, default_value_t = ReportLang::Zh)]
+        lang: ReportLang,
+        /// Also write the report as JSON to FILE (`-`: standard output, the readable report
+        /// then goes to standard error)
+        #[arg(long, value_name = "FILE")]
+        json: Option<String>,
+        /// When every check passed and the result is final, co-sign the final record with
+        /// this scrutineer key file and print the signature (to upload on the co-sign page)
+        #[arg(long, value_name = "KEYFILE")]
+        sign_with: Option<PathBuf>,
+    },
+    /// Scrutineers' (监票人) signing keys
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportLang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new scrutineer key file (mode 0600; never overwritten) and print its public key
+    Generate {
+        /// The key file to write
+        #[arg(long, default_value = "scrutineer-key.json")]
+        out: PathBuf,
+    },
+    /// Print the public key of a scrutineer key file (to give to the organiser)
+    Public {
+        /// The key file
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +162,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied to {}", db.url().redacted());
             Ok(())
         }
+        Command::Verify {
+            target,
+            lang,
+            json,
+            sign_with,
+        } => verify_command(&target, lang, json.as_deref(), sign_with.as_deref()),
+        Command::Key(cmd) => key_command(cmd),
         Command::Backup { file } => {
             let data_dir = config::resolve_data_dir(cli.data_dir);
             let url = config::resolve_database(cli.database_url, &data_dir)?;
@@ -222,6 +272,105 @@ fn residents_command(conn: &mut db::DbConn, cmd: RosterCommand) -> anyhow::Resul
             Ok(())
         }
     }
+}
+
+fn read_key(path: &std::path::Path) -> anyhow::Result<ScrutineerKey> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    ScrutineerKey::from_key_file(&text)
+        .with_context(|| format!("{} is not a usable scrutineer key file", path.display()))
+}
+
+fn key_command(cmd: KeyCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeyCommand::Generate { out } => {
+            if out.exists() {
+                anyhow::bail!("{} exists already; it is not overwritten", out.display());
+            }
+            let key = ScrutineerKey::generate()?;
+            config::write_private_file(&out, key.to_key_file().as_bytes())?;
+            eprintln!(
+                "监票人密钥已写入 / scrutineer key written to {} (keep it secret)",
+                out.display()
+            );
+            println!("{}", key.public_key_b64());
+            Ok(())
+        }
+        KeyCommand::Public { file } => {
+            println!("{}", read_key(&file)?.public_key_b64());
+            Ok(())
+        }
+    }
+}
+
+fn verify_command(
+    target: &str,
+    lang: ReportLang,
+    json: Option<&str>,
+    sign_with: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let lang = match lang {
+        ReportLang::Zh => verify::Lang::Zh,
+        ReportLang::En => verify::Lang::En,
+    };
+    // Read the key first: a bad key file should not cost a full verification.
+    let key = sign_with.map(read_key).transpose()?;
+    let report = verify::verify_target(target);
+    let text = report.render_text(lang);
+    let mut doc = report.to_json(lang);
+    let mut signed = None;
+    if let Some(key) = &key {
+        if report.ok() {
+            let sha = report
+                .final_record_sha256
+                .as_deref()
+                .context("there is no final tally record to co-sign yet")?;
+            let public = key.public_key_b64();
+            let (index, name) = report
+                .scrutineers
+                .iter()
+                .enumerate()
+                .find(|(_, (_, pk))| *pk == public)
+                .map(|(i, (name, _))| (i, name.clone()))
+                .context(
+                    "this key is not one of the ballot's scrutineers (manifest.scrutineers)",
+                )?;
+            let signature = key.cosign(sha);
+            doc["cosignature"] = serde_json::json!({
+                "scrutineer": index,
+                "name": name,
+                "public_key": public,
+                "record_sha256": sha,
+                "signature": signature,
+            });
+            signed = Some((name, signature));
+        }
+    }
+    match json {
+        Some("-") => {
+            eprint!("{text}");
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Some(file) => {
+            print!("{text}");
+            std::fs::write(file, serde_json::to_string_pretty(&doc)? + "\n")
+                .with_context(|| format!("cannot write {file}"))?;
+        }
+        None => print!("{text}"),
+    }
+    let failed = report.failures().count();
+    if failed > 0 {
+        if key.is_some() {
+            eprintln!("未联署：核验未通过 / not co-signed: verification failed");
+        }
+        anyhow::bail!("verification failed: {failed} checks failed");
+    }
+    if let Some((name, signature)) = signed {
+        if json != Some("-") {
+            println!("\n联署签名（{name}）/ co-signature by {name}:\n{signature}");
+        }
+    }
+    Ok(())
 }
 
 /// The configured database, migrated, with one connection.

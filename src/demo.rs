@@ -487,6 +487,8 @@ pub fn seed_ballot(
         ],
         opens_at: now + 2,
         closes_at: now + 14 * 86_400,
+        scrutineers: Vec::new(),
+        cosignatures_required: 0,
     };
     let b = service::create(&mut conn, &ledger, &c, organiser, &input)?;
     let year = crate::routes::residents::current_year();

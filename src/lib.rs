@@ -19,3 +19,4 @@ pub mod i18n;
 pub mod ledger;
 pub mod routes;
 pub mod shell;
+pub mod verify;

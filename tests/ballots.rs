@@ -445,14 +445,20 @@ async fn a_ballot_from_draft_to_certified() {
         .cast("sanyijing", id, &wang, &nonce(), &answers("agree", &[]))
         .await;
     assert_eq!(res.status(), 409);
+    // Closing counts at once: the preliminary result opens the objection period.
     let b: Value = app.board_json("sanyijing", id, "").await;
-    assert_eq!(b["status"], "closed");
+    assert_eq!(b["status"], "tallied");
     assert_eq!(log_size(&app, id).await, 3);
     assert_eq!(
         app.transition(&f, id, "cancel", "太晚了").await.status(),
         409
     );
-    assert_eq!(app.transition(&f, id, "tally", "").await.status(), 200);
+    assert_eq!(app.transition(&f, id, "tally", "").await.status(), 409);
+    assert_eq!(app.transition(&f, id, "certify", "").await.status(), 409);
+    assert_eq!(app.transition(&f, id, "finalise", "").await.status(), 409);
+    app.clock.advance(7 * DAY);
+    let res = app.transition(&f, id, "finalise", "").await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "finalised");
     let res = app.transition(&f, id, "certify", "").await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "certified");
     assert_eq!(app.transition(&f, id, "certify", "").await.status(), 409);

@@ -406,3 +406,108 @@ async fn an_owner_casts_a_ballot_and_the_browser_verifies_the_receipt() {
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_scrutineer_makes_a_key_in_the_browser_and_co_signs_the_result() {
+    if !browser_suite_enabled() {
+        return;
+    }
+    let app = common::spawn_app().await;
+    let f = common::fixture(&app).await;
+    assert_eq!(
+        f.import(&app, common::SAMPLE_ROSTER, true, "zh-CN")
+            .await
+            .status(),
+        200
+    );
+    app.create_owner_user("zhang", "owner-password", "sanyijing", "A1");
+    let uid = app.create_user("jianpiao", "scrutineer-password", false);
+    let res = app
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/communities/sanyijing/roles",
+            Some(&f.admin),
+        )
+        .json(&json!({ "login": "jianpiao", "role": "scrutineer" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    // The scrutineer makes a key pair in the browser and registers the public key.
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "login", "jianpiao").await;
+    fill(c, "password", "scrutineer-password").await;
+    click(c, "main form button[type='submit']").await;
+    wait_for(c, "main").await;
+    c.goto(&app.url("/c/sanyijing/scrutineer")).await.unwrap();
+    wait_for(c, "#no-key").await;
+    click(c, "#generate-key").await;
+    wait_for(c, "#keygen-status[data-ok='true']").await;
+    let public_key: Value = c
+        .execute(
+            "return document.getElementById('public_key').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let public_key = public_key.as_str().unwrap().to_owned();
+    assert_eq!(public_key.len(), 44, "{public_key}");
+    click(c, "#register-key").await;
+    wait_for(c, "#current-key").await;
+    assert_eq!(text_of(c, "#current-key").await, public_key);
+
+    // A ballot naming them, counted and finalised.
+    let mut def = common::ballots::definition(0, 0);
+    def["scrutineers"] = json!([uid]);
+    def["cosignatures_required"] = json!(1);
+    let id = app.open_ballot(&f, def).await;
+    let zhang = app.token("zhang", "owner-password").await;
+    let res = app
+        .cast(
+            "sanyijing",
+            id,
+            &zhang,
+            &common::ballots::nonce(),
+            &common::ballots::answers("agree", &["o1"]),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    app.clock.advance(7 * common::ballots::DAY);
+    assert_eq!(
+        app.board_json("sanyijing", id, "").await["status"],
+        "tallied"
+    );
+    app.clock.advance(7 * common::ballots::DAY);
+    assert_eq!(app.transition(&f, id, "finalise", "").await.status(), 200);
+    assert_eq!(app.transition(&f, id, "certify", "").await.status(), 409);
+
+    // The browser checks the final record against the ballot key and signs its hash with
+    // the key it kept; the server accepts the signature and shows who co-signed.
+    c.goto(&app.url(&format!("/c/sanyijing/ballots/{id}/cosign")))
+        .await
+        .unwrap();
+    wait_for(c, "#sign-in-browser").await;
+    click(c, "#sign-in-browser").await;
+    wait_for(c, "#cosign-status[data-ok='true']").await;
+    for step in ["hash", "signature", "key"] {
+        wait_for(
+            c,
+            &format!("#cosign-steps li[data-step='{step}'][data-ok='true']"),
+        )
+        .await;
+    }
+    click(c, "#cosign-submit").await;
+    wait_for(c, "#cosigners li.cosigner[data-signed='true']").await;
+    // The result page draws its charts without any script.
+    let charts = c.find_all(Locator::Css("svg.chart")).await.unwrap();
+    assert!(charts.len() >= 2);
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+
+    let res = app.transition(&f, id, "certify", "").await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "certified");
+}

@@ -5,6 +5,7 @@ pub mod ballot_key;
 pub mod canonical;
 pub mod note;
 pub mod passwords;
+pub mod scrutineer_key;
 pub mod tokens;
 
 /// Fill `buf` from the operating system's secure random source.

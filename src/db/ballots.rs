@@ -48,9 +48,17 @@ pub struct BallotRow {
     pub created_by: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Draft: the scrutineers' user ids (JSON array).
+    pub scrutineer_ids: String,
+    pub cosignatures_required: i32,
+    /// When the objection period after the preliminary result ends.
+    pub objection_ends_at: Option<i64>,
 }
 
 impl BallotRow {
+    pub fn scrutineer_ids(&self) -> Vec<i64> {
+        serde_json::from_str(&self.scrutineer_ids).unwrap_or_default()
+    }
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Draft)
     }
@@ -76,6 +84,8 @@ struct DraftContent<'a> {
     opens_at: i64,
     closes_at: i64,
     updated_at: i64,
+    scrutineer_ids: String,
+    cosignatures_required: i32,
 }
 
 impl<'a> DraftContent<'a> {
@@ -92,6 +102,8 @@ impl<'a> DraftContent<'a> {
             opens_at: def.opens_at,
             closes_at: def.closes_at,
             updated_at: now,
+            scrutineer_ids: serde_json::to_string(&def.scrutineers).unwrap_or_else(|_| "[]".into()),
+            cosignatures_required: i32::try_from(def.cosignatures_required).unwrap_or(0),
         }
     }
 }

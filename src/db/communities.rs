@@ -23,6 +23,8 @@ pub struct Community {
     pub notice_days: i32,
     /// Why the notice period differs from the default.
     pub notice_reason: String,
+    /// Days of the objection period (询异公示) after a preliminary result (default 7).
+    pub objection_days: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]

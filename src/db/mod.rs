@@ -11,6 +11,7 @@ pub mod communities;
 pub mod residents;
 pub mod roster;
 pub mod schema;
+pub mod tally;
 
 use std::time::Duration;
 

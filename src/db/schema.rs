@@ -10,6 +10,7 @@ diesel::table! {
         created_at -> Timestamp,
         notice_days -> Integer,
         notice_reason -> Text,
+        objection_days -> Integer,
     }
 }
 
@@ -178,6 +179,61 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        scrutineer_ids -> Text,
+        cosignatures_required -> Integer,
+        objection_ends_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    scrutineer_keys (user_id) {
+        user_id -> BigInt,
+        public_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ballot_scrutineers (ballot_id, position) {
+        ballot_id -> BigInt,
+        position -> Integer,
+        user_id -> BigInt,
+        name -> Text,
+        public_key -> Text,
+    }
+}
+
+diesel::table! {
+    tally_records (ballot_id, stage) {
+        ballot_id -> BigInt,
+        stage -> Text,
+        record -> Text,
+        signature -> Text,
+        sha256 -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ballot_objections (id) {
+        id -> BigInt,
+        ballot_id -> BigInt,
+        received_at -> BigInt,
+        body -> Text,
+        recorded_by -> Nullable<BigInt>,
+        response -> Nullable<Text>,
+        responded_at -> Nullable<BigInt>,
+        responded_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    tally_cosignatures (ballot_id, position) {
+        ballot_id -> BigInt,
+        position -> Integer,
+        record_sha256 -> Text,
+        signature -> Text,
+        signed_at -> BigInt,
     }
 }
 
@@ -253,4 +309,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballot_voter_owners,
     ballot_leaves,
     ballot_checkpoints,
+    scrutineer_keys,
+    ballot_scrutineers,
+    tally_records,
+    ballot_objections,
+    tally_cosignatures,
 );

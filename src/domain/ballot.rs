@@ -270,7 +270,14 @@ pub struct Definition {
     pub questions: Vec<Question>,
     pub opens_at: i64,
     pub closes_at: i64,
+    /// The scrutineers (监票人, user ids) to be named in the manifest, in order.
+    pub scrutineers: Vec<i64>,
+    /// Co-signatures needed before the result can be certified.
+    pub cosignatures_required: i64,
 }
+
+/// At most this many scrutineers per ballot.
+pub const MAX_SCRUTINEERS: usize = 15;
 
 /// A definition as submitted (API JSON or the editor form).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -291,6 +298,13 @@ pub struct DefinitionInput {
     pub opens_at: i64,
     /// Unix seconds (UTC).
     pub closes_at: i64,
+    /// User ids of the scrutineers (监票人) to name in the manifest; each needs a registered
+    /// public key when the ballot is announced.
+    #[serde(default)]
+    pub scrutineers: Vec<i64>,
+    /// How many of them must co-sign the final tally record before it can be certified.
+    #[serde(default)]
+    pub cosignatures_required: i64,
 }
 
 fn default_privacy() -> String {
@@ -344,6 +358,21 @@ pub fn validate_definition(
     if input.opens_at <= 0 {
         problems.push(invalid("opens_at", "ballot-error-window-order"));
     }
+    let mut scrutineers = Vec::new();
+    for id in &input.scrutineers {
+        if !scrutineers.contains(id) {
+            scrutineers.push(*id);
+        }
+    }
+    if scrutineers.len() > MAX_SCRUTINEERS {
+        problems.push(invalid("scrutineers", "ballot-error-too-many-scrutineers"));
+    }
+    if input.cosignatures_required < 0 || input.cosignatures_required > scrutineers.len() as i64 {
+        problems.push(invalid(
+            "cosignatures_required",
+            "ballot-error-cosignatures-required",
+        ));
+    }
     let questions = match validate_questions(&input.questions) {
         Ok(q) => q,
         Err(mut p) => {
@@ -362,6 +391,8 @@ pub fn validate_definition(
             questions,
             opens_at: input.opens_at,
             closes_at: input.closes_at,
+            scrutineers,
+            cosignatures_required: input.cosignatures_required,
         }),
         _ => Err(problems),
     }
@@ -494,6 +525,8 @@ mod tests {
             questions: vec![yes_no("是否同意加装电梯？"), approval(2, 3)],
             opens_at: 1_800_000_000,
             closes_at: 1_800_086_400,
+            scrutineers: vec![],
+            cosignatures_required: 0,
         }
     }
 

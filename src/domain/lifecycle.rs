@@ -1,5 +1,7 @@
-//! The ballot lifecycle: draft → announced (公告) → open → closed → tallied → certified, and
-//! cancelled (with a reason) from announced or open. Pure rules; the server applies them.
+//! The ballot lifecycle: draft → announced (公告) → open → closed → tallied (the preliminary
+//! result, open to objections) → finalised (after the objection period) → certified (once
+//! the scrutineers have co-signed), and cancelled (with a reason) from announced or open.
+//! Pure rules; the server applies them.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,17 +14,19 @@ pub enum Status {
     Open,
     Closed,
     Tallied,
+    Finalised,
     Certified,
     Cancelled,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Draft,
         Status::Announced,
         Status::Open,
         Status::Closed,
         Status::Tallied,
+        Status::Finalised,
         Status::Certified,
         Status::Cancelled,
     ];
@@ -33,6 +37,7 @@ impl Status {
             Status::Open => "open",
             Status::Closed => "closed",
             Status::Tallied => "tallied",
+            Status::Finalised => "finalised",
             Status::Certified => "certified",
             Status::Cancelled => "cancelled",
         }
@@ -58,16 +63,18 @@ pub enum Action {
     Open,
     Close,
     Tally,
+    Finalise,
     Certify,
     Cancel,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Announce,
         Action::Open,
         Action::Close,
         Action::Tally,
+        Action::Finalise,
         Action::Certify,
         Action::Cancel,
     ];
@@ -77,6 +84,7 @@ impl Action {
             Action::Open => "open",
             Action::Close => "close",
             Action::Tally => "tally",
+            Action::Finalise => "finalise",
             Action::Certify => "certify",
             Action::Cancel => "cancel",
         }
@@ -94,6 +102,8 @@ pub struct Clock {
     pub closes_at: i64,
     /// The notice period in force for the community, in days.
     pub notice_days: i64,
+    /// When the objection period after the preliminary result ends (`i64::MAX` before).
+    pub objection_ends_at: i64,
 }
 
 /// Why a transition is refused; each maps to a message id.
@@ -111,6 +121,8 @@ pub enum Refusal {
     WindowPassed,
     #[error("a reason is required to cancel")]
     ReasonRequired,
+    #[error("the objection period has not ended")]
+    ObjectionPeriodRunning,
 }
 
 impl Refusal {
@@ -122,6 +134,7 @@ impl Refusal {
             Refusal::NotYetClosed => "lifecycle-not-yet-closed",
             Refusal::WindowPassed => "lifecycle-window-passed",
             Refusal::ReasonRequired => "lifecycle-reason-required",
+            Refusal::ObjectionPeriodRunning => "lifecycle-objection-period",
         }
     }
 }
@@ -164,7 +177,14 @@ pub fn transition(
             }
         }
         (S::Closed, A::Tally) => Ok(S::Tallied),
-        (S::Tallied, A::Certify) => Ok(S::Certified),
+        (S::Tallied, A::Finalise) => {
+            if clock.now < clock.objection_ends_at {
+                Err(Refusal::ObjectionPeriodRunning)
+            } else {
+                Ok(S::Finalised)
+            }
+        }
+        (S::Finalised, A::Certify) => Ok(S::Certified),
         (S::Announced | S::Open, A::Cancel) => {
             if reason.trim().is_empty() {
                 Err(Refusal::ReasonRequired)
@@ -177,11 +197,12 @@ pub fn transition(
 }
 
 /// The transitions the schedule makes on its own: an announced ballot opens at `opens_at`, an
-/// open one closes at `closes_at`. Returns the steps to apply, in order (possibly none).
+/// open one closes at `closes_at` and is counted at once (the preliminary result). Returns
+/// the steps to apply, in order (possibly none).
 pub fn scheduled(from: Status, clock: &Clock) -> Vec<(Action, Status)> {
     let mut steps = Vec::new();
     let mut at = from;
-    for action in [Action::Open, Action::Close] {
+    for action in [Action::Open, Action::Close, Action::Tally] {
         if let Ok(next) = transition(at, action, clock, "") {
             steps.push((action, next));
             at = next;
@@ -208,6 +229,7 @@ mod tests {
             opens_at: 20 * DAY,
             closes_at: 27 * DAY,
             notice_days: 15,
+            objection_ends_at: 35 * DAY,
         }
     }
 
@@ -228,8 +250,15 @@ mod tests {
             Err(Refusal::NotYetClosed)
         );
         s = transition(s, Action::Close, &clock(27 * DAY), "").unwrap();
-        s = transition(s, Action::Tally, &clock(28 * DAY), "").unwrap();
-        s = transition(s, Action::Certify, &clock(28 * DAY), "").unwrap();
+        s = transition(s, Action::Tally, &clock(27 * DAY), "").unwrap();
+        assert_eq!(
+            transition(s, Action::Finalise, &clock(35 * DAY - 1), ""),
+            Err(Refusal::ObjectionPeriodRunning)
+        );
+        assert!(transition(s, Action::Certify, &clock(40 * DAY), "").is_err());
+        s = transition(s, Action::Finalise, &clock(35 * DAY), "").unwrap();
+        assert_eq!(s, Status::Finalised);
+        s = transition(s, Action::Certify, &clock(35 * DAY), "").unwrap();
         assert_eq!(s, Status::Certified);
     }
 
@@ -270,6 +299,7 @@ mod tests {
             Status::Draft,
             Status::Closed,
             Status::Tallied,
+            Status::Finalised,
             Status::Certified,
             Status::Cancelled,
         ] {
@@ -291,7 +321,8 @@ mod tests {
             scheduled(Status::Announced, &clock(30 * DAY)),
             vec![
                 (Action::Open, Status::Open),
-                (Action::Close, Status::Closed)
+                (Action::Close, Status::Closed),
+                (Action::Tally, Status::Tallied)
             ]
         );
         assert!(scheduled(Status::Cancelled, &clock(30 * DAY)).is_empty());
@@ -311,7 +342,7 @@ mod tests {
     proptest! {
         /// From any state, only the listed edges exist; cancelled, certified are terminal.
         #[test]
-        fn only_listed_edges(from in 0usize..7, action in 0usize..6, now in 0i64..40 * DAY) {
+        fn only_listed_edges(from in 0usize..8, action in 0usize..7, now in 0i64..40 * DAY) {
             let from = Status::ALL[from];
             let action = Action::ALL[action];
             if let Ok(to) = transition(from, action, &clock(now), "reason") {
@@ -321,7 +352,8 @@ mod tests {
                         | (Status::Announced, Status::Open)
                         | (Status::Open, Status::Closed)
                         | (Status::Closed, Status::Tallied)
-                        | (Status::Tallied, Status::Certified)
+                        | (Status::Tallied, Status::Finalised)
+                        | (Status::Finalised, Status::Certified)
                         | (Status::Announced | Status::Open, Status::Cancelled)
                 );
                 prop_assert!(allowed, "{from:?} -> {to:?}");

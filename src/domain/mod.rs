@@ -15,3 +15,4 @@ pub mod roles;
 pub mod roster_csv;
 pub mod roster_diff;
 pub mod tally;
+pub mod tally_record;

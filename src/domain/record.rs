@@ -100,6 +100,28 @@ pub struct Manifest {
     pub public_key: String,
     pub verifier_key: String,
     pub electorate: ManifestElectorate,
+    /// The counting rule's thresholds and citation, fixed at announcement (absent only in
+    /// manifests written before rules were embedded: the preset of `counting_rule` applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<super::tally::Rule>,
+    /// The scrutineers (监票人) who co-sign the tally record, with their own public keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scrutineers: Vec<ManifestScrutineer>,
+    /// How many co-signatures the result needs before it can be certified.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cosignatures_required: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// A scrutineer named in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestScrutineer {
+    pub name: String,
+    /// Base64 of the 32-byte Ed25519 public key.
+    pub public_key: String,
 }
 
 /// A leaf of the ballot log (docs/verification.md §5).

@@ -86,6 +86,8 @@ pub enum Action {
     ViewAudit,
     /// Draft, announce, open, close and cancel ballots; set the notice period (organisers).
     ManageBallots,
+    /// Register a scrutineer key and co-sign tally records (scrutineers).
+    Scrutinise,
 }
 
 /// Everything one user holds.
@@ -121,6 +123,7 @@ impl Grants {
             | Action::ViewUsers
             | Action::ManageBallots => organiser,
             Action::ViewRoster | Action::ViewAudit => organiser || scrutineer,
+            Action::Scrutinise => scrutineer,
         }
     }
 
@@ -141,7 +144,7 @@ impl Grants {
 mod tests {
     use super::*;
 
-    const ALL: [Action; 9] = [
+    const ALL: [Action; 10] = [
         Action::CreateCommunity,
         Action::AppointOrganiser,
         Action::AppointHelpers,
@@ -151,6 +154,7 @@ mod tests {
         Action::ViewUsers,
         Action::ViewAudit,
         Action::ManageBallots,
+        Action::Scrutinise,
     ];
 
     #[test]

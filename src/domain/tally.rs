@@ -60,10 +60,28 @@ pub struct Dual {
 
 impl Dual {
     pub fn met(&self, part: Weights, base: Weights) -> bool {
-        self.area
-            .is_none_or(|t| t.met(part.area_centi, base.area_centi))
-            && self.headcount.met(part.headcount, base.headcount)
+        self.check(part, base).met
     }
+
+    /// Each count's comparison, and both together.
+    pub fn check(&self, part: Weights, base: Weights) -> Check {
+        let area_met = self.area.map(|t| t.met(part.area_centi, base.area_centi));
+        let headcount_met = self.headcount.met(part.headcount, base.headcount);
+        Check {
+            area_met,
+            headcount_met,
+            met: area_met.unwrap_or(true) && headcount_met,
+        }
+    }
+}
+
+/// The result of a [`Dual`] comparison: per count (`area_met` is `None` where area does not
+/// count), and whether both were met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub area_met: Option<bool>,
+    pub headcount_met: bool,
+    pub met: bool,
 }
 
 /// A counting rule with the text it follows.
@@ -159,6 +177,9 @@ pub struct Counted<'a> {
 pub struct OptionCount {
     pub option: String,
     pub approving: Weights,
+    /// The pass threshold against the participating weights, per count.
+    pub area_met: Option<bool>,
+    pub headcount_met: bool,
     /// Whether the approving weights meet the pass threshold on both counts.
     pub passes: bool,
 }
@@ -194,6 +215,9 @@ pub struct QuestionTally {
 pub struct Tally {
     pub electorate: Weights,
     pub participation: Weights,
+    /// The participation threshold against the electorate, per count.
+    pub participation_area_met: Option<bool>,
+    pub participation_headcount_met: bool,
     pub participation_met: bool,
     pub ballots: usize,
     pub questions: Vec<QuestionTally>,
@@ -207,34 +231,63 @@ pub fn tally(
     ballots: &[Counted<'_>],
 ) -> Tally {
     let mut participation = Weights::default();
+    let mut approving: Vec<Vec<Weights>> = questions
+        .iter()
+        .map(|q| vec![Weights::default(); q.options.len()])
+        .collect();
     for b in ballots {
         participation += b.weights;
+        for (q, slots) in questions.iter().zip(approving.iter_mut()) {
+            for a in b.answers.iter().filter(|a| a.question == q.id) {
+                for c in &a.choices {
+                    if let Some(i) = q.options.iter().position(|o| &o.id == c) {
+                        slots[i] += b.weights;
+                    }
+                }
+            }
+        }
     }
-    let participation_met = rule.participation.met(participation, electorate);
+    evaluate(
+        questions,
+        rule,
+        electorate,
+        participation,
+        ballots.len(),
+        &approving,
+    )
+}
+
+/// Apply a rule to counted weights: `approving[q][o]` is the weight approving option `o` of
+/// question `q`, summed over the effective ballots.
+pub fn evaluate(
+    questions: &[Question],
+    rule: &Rule,
+    electorate: Weights,
+    participation: Weights,
+    ballots: usize,
+    approving: &[Vec<Weights>],
+) -> Tally {
+    let took_part = rule.participation.check(participation, electorate);
     let questions = questions
         .iter()
-        .map(|q| {
-            let options: Vec<OptionCount> =
-                q.options
-                    .iter()
-                    .map(|o| {
-                        let mut approving = Weights::default();
-                        for b in ballots {
-                            let chose = b.answers.iter().any(|a| {
-                                a.question == q.id && a.choices.iter().any(|c| c == &o.id)
-                            });
-                            if chose {
-                                approving += b.weights;
-                            }
-                        }
-                        OptionCount {
-                            option: o.id.clone(),
-                            passes: rule.pass.met(approving, participation),
-                            approving,
-                        }
-                    })
-                    .collect();
-            let outcome = if !participation_met {
+        .zip(approving)
+        .map(|(q, slots)| {
+            let options: Vec<OptionCount> = q
+                .options
+                .iter()
+                .zip(slots)
+                .map(|(o, &approving)| {
+                    let pass = rule.pass.check(approving, participation);
+                    OptionCount {
+                        option: o.id.clone(),
+                        approving,
+                        area_met: pass.area_met,
+                        headcount_met: pass.headcount_met,
+                        passes: pass.met,
+                    }
+                })
+                .collect();
+            let outcome = if !took_part.met {
                 Outcome::NoQuorum
             } else {
                 match q.kind {
@@ -257,8 +310,10 @@ pub fn tally(
     Tally {
         electorate,
         participation,
-        participation_met,
-        ballots: ballots.len(),
+        participation_area_met: took_part.area_met,
+        participation_headcount_met: took_part.headcount_met,
+        participation_met: took_part.met,
+        ballots,
         questions,
     }
 }

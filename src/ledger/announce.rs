@@ -133,6 +133,7 @@ pub fn announce(
         opens_at: b.opens_at,
         closes_at: b.closes_at,
         notice_days: i64::from(community.notice_days),
+        objection_ends_at: i64::MAX,
     };
     lifecycle::transition(b.status(), lifecycle::Action::Announce, &clock, "").map_err(|r| {
         AppError::Conflict(Msg::new(r.message_id()).arg("days", community.notice_days))
@@ -149,6 +150,28 @@ pub fn announce(
     let snapshot = Snapshot::new(origin.clone(), b.id, basis, snap_voters);
     let snapshot_bytes = canonical::to_jcs(&snapshot).map_err(AppError::internal)?;
     let snapshot_hash = crate::crypto::tokens::sha256_hex_bytes(&snapshot_bytes);
+
+    // The scrutineers named in the manifest, each with the key registered now.
+    let candidates = crate::db::tally::candidates(conn, community.id)?;
+    let mut scrutineers = Vec::new();
+    for (position, user_id) in b.scrutineer_ids().into_iter().enumerate() {
+        let c = candidates.iter().find(|c| c.user_id == user_id);
+        let Some((c, public_key)) = c.and_then(|c| Some((c, c.public_key.clone()?))) else {
+            return Err(AppError::Conflict(Msg::new("ballot-error-scrutineer-key")));
+        };
+        scrutineers.push(crate::db::tally::BallotScrutineer {
+            ballot_id: b.id,
+            position: position as i32,
+            user_id,
+            name: c.name.clone(),
+            public_key,
+        });
+    }
+    if i64::from(b.cosignatures_required) > scrutineers.len() as i64 {
+        return Err(AppError::Conflict(Msg::new(
+            "ballot-error-cosignatures-required",
+        )));
+    }
 
     let key = BallotKey::generate().map_err(AppError::internal)?;
     let public_key = key.public_key();
@@ -208,6 +231,17 @@ pub fn announce(
             area_centi: snapshot.area_centi,
             headcount: snapshot.headcount,
         },
+        rule: Some(crate::domain::tally::Rule::preset(
+            ballot::CountingRule::parse(&b.counting_rule).unwrap_or(ballot::CountingRule::Ordinary),
+        )),
+        scrutineers: scrutineers
+            .iter()
+            .map(|s| ballot::ManifestScrutineer {
+                name: s.name.clone(),
+                public_key: s.public_key.clone(),
+            })
+            .collect(),
+        cosignatures_required: i64::from(b.cosignatures_required),
     };
     let manifest_bytes = canonical::to_jcs(&manifest).map_err(AppError::internal)?;
     let signature = b64(&key.sign(&manifest_bytes));
@@ -245,6 +279,7 @@ pub fn announce(
     if !done {
         return Err(AppError::Conflict(Msg::new("lifecycle-illegal")));
     }
+    crate::db::tally::insert_scrutineers(conn, &scrutineers)?;
     let row = db_ballots::get(conn, community.id, b.id)?.ok_or(AppError::NotFound)?;
     // The empty log's checkpoint, so the board has a signed tree head from the start.
     ledger.ensure_checkpoint(conn, &row, &origin, 0)?;

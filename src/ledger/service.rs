@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{announce, Ledger};
+use super::{announce, count, Ledger};
 use crate::db::ballots::{self as db_ballots, BallotRow, VoterRow};
 use crate::db::communities::Community;
 use crate::db::{audit, roster, write_tx, DbConn};
@@ -26,6 +26,7 @@ fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
         opens_at: b.opens_at,
         closes_at: b.closes_at,
         notice_days: i64::from(c.notice_days),
+        objection_ends_at: b.objection_ends_at.unwrap_or(i64::MAX),
     }
 }
 
@@ -38,7 +39,19 @@ fn validate(
         .iter()
         .map(|b| b.id)
         .collect();
-    ballot::validate_definition(input, &buildings).map_err(invalid_to_error)
+    let def = ballot::validate_definition(input, &buildings).map_err(invalid_to_error)?;
+    let candidates = crate::db::tally::candidates(conn, c.id)?;
+    if def
+        .scrutineers
+        .iter()
+        .any(|id| !candidates.iter().any(|s| s.user_id == *id))
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "scrutineers",
+            Msg::new("ballot-error-not-scrutineer"),
+        )]));
+    }
+    Ok(def)
 }
 
 /// Create a draft from a submitted definition.
@@ -100,7 +113,7 @@ pub fn update(
 }
 
 /// Load a ballot, first applying what its schedule says has happened (opening at `opens_at`,
-/// closing at `closes_at`, with the final checkpoint).
+/// closing at `closes_at` with the final checkpoint and the preliminary count).
 pub fn load_current(
     conn: &mut DbConn,
     ledger: &Ledger,
@@ -111,29 +124,38 @@ pub fn load_current(
     if lifecycle::scheduled(b.status(), &clock_of(ledger, c, &b)).is_empty() {
         return Ok(b);
     }
-    write_tx(conn, |conn| {
-        let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
-        for (action, to) in lifecycle::scheduled(b.status(), &clock_of(ledger, c, &b)) {
-            let from = db_ballots::get(conn, c.id, id)?
-                .ok_or(AppError::NotFound)?
-                .status();
-            if db_ballots::set_status(conn, id, from, to, "", ledger.clock.now())? {
-                after_transition(conn, ledger, c, id, to)?;
-                audit::append(
-                    conn,
-                    Some(c.id),
-                    None,
-                    &format!("ballot.{}", action.as_str()),
-                    &serde_json::json!({ "ballot": id, "status": from.as_str() }),
-                    &serde_json::json!({ "ballot": id, "status": to.as_str(), "by": "schedule" }),
-                )?;
-            }
-        }
-        db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)
-    })
+    write_tx(conn, |conn| apply_scheduled(conn, ledger, c, id))
 }
 
-/// Side effects of entering a state: closing signs the final checkpoint.
+/// Apply the scheduled steps inside the caller's transaction.
+fn apply_scheduled(
+    conn: &mut DbConn,
+    ledger: &Ledger,
+    c: &Community,
+    id: i64,
+) -> AppResult<BallotRow> {
+    let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+    for (action, to) in lifecycle::scheduled(b.status(), &clock_of(ledger, c, &b)) {
+        let from = db_ballots::get(conn, c.id, id)?
+            .ok_or(AppError::NotFound)?
+            .status();
+        if db_ballots::set_status(conn, id, from, to, "", ledger.clock.now())? {
+            after_transition(conn, ledger, c, id, to)?;
+            audit::append(
+                conn,
+                Some(c.id),
+                None,
+                &format!("ballot.{}", action.as_str()),
+                &serde_json::json!({ "ballot": id, "status": from.as_str() }),
+                &serde_json::json!({ "ballot": id, "status": to.as_str(), "by": "schedule" }),
+            )?;
+        }
+    }
+    db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)
+}
+
+/// Side effects of entering a state: closing signs the final checkpoint, tallying writes the
+/// signed preliminary record, finalising the final one.
 fn after_transition(
     conn: &mut DbConn,
     ledger: &Ledger,
@@ -141,10 +163,15 @@ fn after_transition(
     id: i64,
     to: Status,
 ) -> AppResult<()> {
-    if to == Status::Closed {
-        let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
-        let origin = ballot::origin(&ledger.log_name, &c.slug, id);
-        ledger.ensure_checkpoint(conn, &b, &origin, b.log_size as u64)?;
+    let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+    match to {
+        Status::Closed => {
+            let origin = ballot::origin(&ledger.log_name, &c.slug, id);
+            ledger.ensure_checkpoint(conn, &b, &origin, b.log_size as u64)?;
+        }
+        Status::Tallied => count::preliminary(conn, ledger, c, &b)?,
+        Status::Finalised => count::finalise(conn, ledger, &b)?,
+        _ => {}
     }
     Ok(())
 }
@@ -182,11 +209,17 @@ pub fn act(
         } else {
             let to = lifecycle::transition(from, action, &clock_of(ledger, c, &b), reason)
                 .map_err(|r| AppError::Conflict(Msg::new(r.message_id())))?;
+            if action == Action::Certify && !count::can_certify(conn, &b)? {
+                return Err(AppError::Conflict(
+                    Msg::new("tally-error-cosignatures").arg("n", b.cosignatures_required),
+                ));
+            }
             if !db_ballots::set_status(conn, id, from, to, reason, ledger.clock.now())? {
                 return Err(AppError::Conflict(Msg::new("lifecycle-illegal")));
             }
             after_transition(conn, ledger, c, id, to)?;
-            db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?
+            // Closing by hand counts at once, as the schedule would.
+            apply_scheduled(conn, ledger, c, id)?
         };
         audit::append(
             conn,

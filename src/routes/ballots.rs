@@ -57,6 +57,8 @@ struct EditorForm {
     opens_at: String,
     closes_at: String,
     questions: Vec<QuestionSlot>,
+    scrutineers: Vec<i64>,
+    cosignatures_required: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -80,6 +82,11 @@ fn editor_from_pairs(p: &Pairs) -> EditorForm {
             .collect(),
         opens_at: field(p, "opens_at").into(),
         closes_at: field(p, "closes_at").into(),
+        scrutineers: fields(p, "scrutineers")
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
+        cosignatures_required: field(p, "cosignatures_required").into(),
         questions: (1..=QUESTION_SLOTS)
             .map(|i| QuestionSlot {
                 kind: field(p, &format!("q{i}_kind")).into(),
@@ -121,6 +128,8 @@ fn editor_from_row(b: &db_ballots::BallotRow) -> EditorForm {
         opens_at: clock::input_shanghai(b.opens_at),
         closes_at: clock::input_shanghai(b.closes_at),
         questions,
+        scrutineers: b.scrutineer_ids(),
+        cosignatures_required: b.cosignatures_required.to_string(),
     }
 }
 
@@ -160,6 +169,8 @@ fn definition_from_pairs(p: &Pairs) -> Result<DefinitionInput, AppError> {
         questions,
         opens_at: opens.unwrap_or_default(),
         closes_at: closes.unwrap_or_default(),
+        cosignatures_required: f.cosignatures_required.trim().parse().unwrap_or(0),
+        scrutineers: f.scrutineers,
     })
 }
 
@@ -218,14 +229,20 @@ async fn render_editor(
     errors: &[FieldError],
 ) -> AppResult<HttpResponse> {
     let id = c.id;
-    let buildings = state
-        .with_db(move |conn| Ok(roster::buildings(conn, id)?))
+    let (buildings, scrutineers) = state
+        .with_db(move |conn| {
+            Ok((
+                roster::buildings(conn, id)?,
+                crate::db::tally::candidates(conn, id)?,
+            ))
+        })
         .await?;
     let mut ctx = tera::Context::new();
     ctx.insert("community", c);
     ctx.insert("ballot_id", &ballot_id);
     ctx.insert("form", form);
     ctx.insert("buildings", &buildings);
+    ctx.insert("scrutineers", &scrutineers);
     ctx.insert(
         "kinds",
         &ballot::Kind::ALL

@@ -67,7 +67,8 @@ pub async fn board_page(
         Status::Announced => vec!["open", "cancel"],
         Status::Open => vec!["close", "cancel"],
         Status::Closed => vec!["tally"],
-        Status::Tallied => vec!["certify"],
+        Status::Tallied => vec!["finalise"],
+        Status::Finalised => vec!["certify"],
         _ => vec![],
     };
     ctx.insert("actions", &actions);

@@ -13,6 +13,8 @@ pub mod pages;
 pub mod people;
 pub mod residents;
 pub mod roster;
+pub mod tally;
+pub mod tally_api;
 pub mod vote;
 
 use actix_web::web;
@@ -100,7 +102,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/receipts/{index}/json").get(vote::receipt_download))
                 .service(web::resource("/log").get(board::log_page))
                 .service(web::resource("/electorate").get(board::electorate_page))
-                .service(web::resource("/verify").get(board::verify_page)),
+                .service(web::resource("/verify").get(board::verify_page))
+                .service(web::resource("/result").get(tally::result_page))
+                .service(web::resource("/result/notice").get(tally::notice_page))
+                .service(web::resource("/objections").post(tally::objection_submit))
+                .service(
+                    web::resource("/objections/{objection}/response").post(tally::response_submit),
+                )
+                .service(
+                    web::resource("/cosign")
+                        .get(tally::cosign_page)
+                        .post(tally::cosign_submit),
+                ),
+        )
+        .service(
+            web::resource("/c/{slug}/scrutineer")
+                .get(tally::desk_page)
+                .post(tally::key_submit),
         )
         .service(
             web::scope("/api/v1")
@@ -173,8 +191,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .service(
                             web::resource("/log/sth-consistency").get(board_api::api_consistency),
                         )
-                        .service(web::resource("/log/receipt").get(board_api::api_receipt)),
-                ),
+                        .service(web::resource("/log/receipt").get(board_api::api_receipt))
+                        .service(web::resource("/tally/{stage}").get(tally_api::api_record))
+                        .service(
+                            web::resource("/cosignatures")
+                                .get(tally_api::api_cosignatures)
+                                .post(tally_api::api_cosign),
+                        )
+                        .service(
+                            web::resource("/objections")
+                                .get(tally_api::api_objections)
+                                .post(tally_api::api_add_objection),
+                        )
+                        .service(
+                            web::resource("/objections/{objection}/response")
+                                .post(tally_api::api_respond),
+                        ),
+                )
+                .service(
+                    web::resource("/communities/{slug}/scrutineer-key").put(tally_api::api_set_key),
+                )
+                .service(web::resource("/ballots/{id}/bundle").get(tally_api::api_bundle)),
         );
 }
 

@@ -75,6 +75,7 @@ async fn voter_context(
         opens_at: b.opens_at,
         closes_at: b.closes_at,
         notice_days: 0,
+        objection_ends_at: i64::MAX,
     };
     if !lifecycle::accepts_casts(b.status(), &clock) {
         return Err(AppError::Conflict(Msg::new("cast-error-not-open")));

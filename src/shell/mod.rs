@@ -2,6 +2,7 @@
 //! security headers, static assets and error pages.
 
 pub mod assets;
+pub mod chart;
 pub mod errors;
 pub mod headers;
 pub mod markdown;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod ballots;
+pub mod bundle;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

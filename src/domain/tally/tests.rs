@@ -304,3 +304,46 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn each_count_is_judged_on_its_own_boundary() {
+    let rule = Rule::preset(CountingRule::Ordinary);
+    let base = w(30_000, 300);
+    // Exactly 2/3 of the area, one head short of 2/3 of the headcount.
+    let c = rule.participation.check(w(20_000, 199), base);
+    assert_eq!(
+        (c.area_met, c.headcount_met, c.met),
+        (Some(true), false, false)
+    );
+    // One hundredth of a square metre short of 2/3, exactly 2/3 of the heads.
+    let c = rule.participation.check(w(19_999, 200), base);
+    assert_eq!(
+        (c.area_met, c.headcount_met, c.met),
+        (Some(false), true, false)
+    );
+    assert!(rule.participation.check(w(20_000, 200), base).met);
+    // Passing: exactly half fails on either count; one unit more passes.
+    let part = w(10_000, 100);
+    let c = rule.pass.check(w(5_000, 51), part);
+    assert_eq!((c.area_met, c.headcount_met), (Some(false), true));
+    let c = rule.pass.check(w(5_001, 50), part);
+    assert_eq!((c.area_met, c.headcount_met), (Some(true), false));
+    assert!(rule.pass.check(w(5_001, 51), part).met);
+    // Items 6–8: exactly 3/4 passes on both counts, one unit less on either fails.
+    let special = Rule::preset(CountingRule::Special);
+    assert!(special.pass.check(w(7_500, 75), part).met);
+    let c = special.pass.check(w(7_499, 75), part);
+    assert_eq!(
+        (c.area_met, c.headcount_met, c.met),
+        (Some(false), true, false)
+    );
+    let c = special.pass.check(w(7_500, 74), part);
+    assert_eq!(
+        (c.area_met, c.headcount_met, c.met),
+        (Some(true), false, false)
+    );
+    // Residents: heads only, area not judged.
+    let residents = Rule::preset(CountingRule::ConventionMajority);
+    let c = residents.pass.check(w(0, 51), w(0, 100));
+    assert_eq!((c.area_met, c.headcount_met, c.met), (None, true, true));
+}

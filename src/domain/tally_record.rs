@@ -1,0 +1,476 @@
+//! The tally record (计票结果记录, docs/verification.md §9): the recount of a ballot's log,
+//! the rule applied with its citation, the objection period and the objections handled, as
+//! one canonical JSON document signed with the ballot key and co-signed by the scrutineers.
+//!
+//! [`Recount`] streams the log's leaves (one effective ballot per voter, later leaves
+//! superseding earlier ones) in constant memory per voter, so the server and the offline
+//! verifier count with the same code from the same public data.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ballot::{validate_answers, Answer, Question};
+use super::record::Manifest;
+use super::tally::{evaluate, QuestionTally, Rule, Weights};
+
+pub const TALLY_FORMAT: &str = "yishiting/tally/v1";
+/// Prefixed to `JCS(record)` before the ballot key signs it, so a tally signature can never
+/// be taken for a manifest or checkpoint signature made with the same key.
+pub const RECORD_CONTEXT: &str = "yishiting-tally-record-v1\n";
+/// Prefixed to the record's SHA-256 (hex, then `\n`) before a scrutineer signs it.
+pub const COSIGNATURE_CONTEXT: &str = "yishiting-tally-cosignature-v1\n";
+/// The scrutineer key file format (`yishiting key generate`, or the browser).
+pub const SCRUTINEER_KEY_FORMAT: &str = "yishiting/scrutineer-key/v1";
+/// The default objection period (询异公示), in days.
+pub const DEFAULT_OBJECTION_DAYS: i64 = 7;
+
+/// The bytes the ballot key signs for a record.
+pub fn record_message(record_jcs: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(RECORD_CONTEXT.len() + record_jcs.len());
+    m.extend_from_slice(RECORD_CONTEXT.as_bytes());
+    m.extend_from_slice(record_jcs);
+    m
+}
+
+/// The bytes a scrutineer signs: the context, the record's SHA-256 in lower-case hex, `\n`.
+pub fn cosignature_message(record_sha256_hex: &str) -> Vec<u8> {
+    format!("{COSIGNATURE_CONTEXT}{record_sha256_hex}\n").into_bytes()
+}
+
+/// The rule a manifest fixes: its own, or (for manifests written before rules were
+/// embedded) the preset of its counting rule.
+pub fn rule_of(manifest: &Manifest) -> Rule {
+    manifest
+        .rule
+        .clone()
+        .unwrap_or_else(|| Rule::preset(manifest.counting_rule))
+}
+
+/// Who a leaf counts for: the voter index (open mode) or the voter tag (confidential mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VoterKey {
+    Index(i64),
+    Tag(u128),
+}
+
+impl VoterKey {
+    /// A confidential-mode tag: exactly 32 lower-case hex digits.
+    pub fn tag(hex: &str) -> Option<VoterKey> {
+        let ok = hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        ok.then(|| u128::from_str_radix(hex, 16).ok().map(VoterKey::Tag))
+            .flatten()
+    }
+}
+
+/// Why a leaf's answers cannot be counted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecountError {
+    #[error("answers are not valid for the questions: {0}")]
+    Invalid(String),
+    #[error("answers are not in canonical form (question order, choices sorted)")]
+    NotCanonical,
+}
+
+#[derive(Debug, Clone)]
+struct Effective {
+    leaf_index: u64,
+    weights: Weights,
+    /// Indices into the flattened option list of all questions.
+    choices: Box<[u16]>,
+}
+
+/// The running recount of a ballot's log.
+#[derive(Debug)]
+pub struct Recount<'q> {
+    questions: &'q [Question],
+    /// Offset of each question's first option in the flattened option list.
+    offsets: Vec<usize>,
+    effective: HashMap<VoterKey, Effective>,
+    cast: u64,
+}
+
+impl<'q> Recount<'q> {
+    pub fn new(questions: &'q [Question]) -> Self {
+        let mut offsets = Vec::with_capacity(questions.len());
+        let mut at = 0;
+        for q in questions {
+            offsets.push(at);
+            at += q.options.len();
+        }
+        Self {
+            questions,
+            offsets,
+            effective: HashMap::new(),
+            cast: 0,
+        }
+    }
+
+    /// Add the next leaf of the log. Returns the index of the leaf it supersedes, if any.
+    pub fn add(
+        &mut self,
+        leaf_index: u64,
+        key: VoterKey,
+        weights: Weights,
+        answers: &[Answer],
+    ) -> Result<Option<u64>, RecountError> {
+        let valid = validate_answers(self.questions, answers)
+            .map_err(|e| RecountError::Invalid(format!("{}: {}", e.field, e.message)))?;
+        if valid != answers {
+            return Err(RecountError::NotCanonical);
+        }
+        let mut choices = Vec::new();
+        for ((q, a), off) in self.questions.iter().zip(answers).zip(&self.offsets) {
+            for c in &a.choices {
+                if let Some(i) = q.options.iter().position(|o| &o.id == c) {
+                    choices.push(u16::try_from(off + i).unwrap_or(u16::MAX));
+                }
+            }
+        }
+        self.cast += 1;
+        let before = self.effective.insert(
+            key,
+            Effective {
+                leaf_index,
+                weights,
+                choices: choices.into_boxed_slice(),
+            },
+        );
+        Ok(before.map(|e| e.leaf_index))
+    }
+
+    /// Leaves added.
+    pub fn cast(&self) -> u64 {
+        self.cast
+    }
+    /// Effective ballots: one per voter.
+    pub fn counted(&self) -> u64 {
+        self.effective.len() as u64
+    }
+    /// The weights of the effective ballots, in no particular order.
+    pub fn effective_weights(&self) -> impl Iterator<Item = Weights> + '_ {
+        self.effective.values().map(|e| e.weights)
+    }
+    /// The effective ballot's leaf index for a voter.
+    pub fn effective_leaf(&self, key: &VoterKey) -> Option<u64> {
+        self.effective.get(key).map(|e| e.leaf_index)
+    }
+
+    /// The count under `rule`.
+    pub fn tally(&self, rule: &Rule, electorate: Weights) -> super::tally::Tally {
+        let n: usize = self.questions.iter().map(|q| q.options.len()).sum();
+        let mut flat = vec![Weights::default(); n];
+        let mut participation = Weights::default();
+        for e in self.effective.values() {
+            participation += e.weights;
+            for &c in e.choices.iter() {
+                if let Some(slot) = flat.get_mut(usize::from(c)) {
+                    *slot += e.weights;
+                }
+            }
+        }
+        let approving: Vec<Vec<Weights>> = self
+            .questions
+            .iter()
+            .zip(&self.offsets)
+            .map(|(q, &off)| flat[off..off + q.options.len()].to_vec())
+            .collect();
+        evaluate(
+            self.questions,
+            rule,
+            electorate,
+            participation,
+            self.effective.len(),
+            &approving,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Published at close (初步结果), open to objections.
+    Preliminary,
+    /// After the objection period, with the objections and how each was handled.
+    Final,
+}
+
+/// The final checkpoint the count covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCheckpoint {
+    pub size: u64,
+    /// The root hash, hex.
+    pub root: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotCounts {
+    /// Leaves in the log.
+    pub cast: u64,
+    /// Effective ballots (one per voter).
+    pub counted: u64,
+    /// Leaves superseded by a later one of the same voter.
+    pub superseded: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participation {
+    pub area_centi: i64,
+    pub headcount: i64,
+    pub area_met: Option<bool>,
+    pub headcount_met: bool,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionPeriod {
+    pub days: i64,
+    pub ends_at: i64,
+}
+
+/// An objection (异议) raised in the objection period and how it was handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    pub id: i64,
+    pub received_at: i64,
+    pub text: String,
+    pub response: String,
+    pub responded_at: i64,
+}
+
+/// The tally record (docs/verification.md §9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyRecord {
+    pub format: String,
+    pub origin: String,
+    pub ballot: i64,
+    pub stage: Stage,
+    pub manifest_sha256: String,
+    pub snapshot_sha256: String,
+    pub checkpoint: RecordCheckpoint,
+    pub ballots: BallotCounts,
+    pub rule: Rule,
+    pub electorate: Weights,
+    pub participation: Participation,
+    pub questions: Vec<QuestionTally>,
+    pub tallied_at: i64,
+    pub objection_period: ObjectionPeriod,
+    /// Final records: the SHA-256 of `JCS(preliminary record)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preliminary_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objections: Option<Vec<Objection>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalised_at: Option<i64>,
+}
+
+/// What a preliminary record is built from besides the recount.
+#[derive(Debug, Clone)]
+pub struct RecordInput<'a> {
+    pub manifest: &'a Manifest,
+    pub manifest_sha256: String,
+    pub checkpoint: RecordCheckpoint,
+    pub tallied_at: i64,
+    pub objection_days: i64,
+}
+
+/// The preliminary record of a recount.
+pub fn preliminary(input: RecordInput<'_>, recount: &Recount<'_>) -> TallyRecord {
+    let m = input.manifest;
+    let rule = rule_of(m);
+    let electorate = Weights {
+        area_centi: m.electorate.area_centi,
+        headcount: m.electorate.headcount,
+    };
+    let t = recount.tally(&rule, electorate);
+    TallyRecord {
+        format: TALLY_FORMAT.to_owned(),
+        origin: m.origin.clone(),
+        ballot: m.ballot,
+        stage: Stage::Preliminary,
+        manifest_sha256: input.manifest_sha256,
+        snapshot_sha256: m.electorate.snapshot_sha256.clone(),
+        checkpoint: input.checkpoint,
+        ballots: BallotCounts {
+            cast: recount.cast(),
+            counted: recount.counted(),
+            superseded: recount.cast() - recount.counted(),
+        },
+        rule,
+        electorate,
+        participation: Participation {
+            area_centi: t.participation.area_centi,
+            headcount: t.participation.headcount,
+            area_met: t.participation_area_met,
+            headcount_met: t.participation_headcount_met,
+            met: t.participation_met,
+        },
+        questions: t.questions,
+        tallied_at: input.tallied_at,
+        objection_period: ObjectionPeriod {
+            days: input.objection_days,
+            ends_at: input
+                .tallied_at
+                .saturating_add(input.objection_days.saturating_mul(86_400)),
+        },
+        preliminary_sha256: None,
+        objections: None,
+        finalised_at: None,
+    }
+}
+
+/// The final record: the preliminary count with the objections handled.
+pub fn finalise(
+    prelim: &TallyRecord,
+    preliminary_sha256: String,
+    objections: Vec<Objection>,
+    finalised_at: i64,
+) -> TallyRecord {
+    TallyRecord {
+        stage: Stage::Final,
+        preliminary_sha256: Some(preliminary_sha256),
+        objections: Some(objections),
+        finalised_at: Some(finalised_at),
+        ..prelim.clone()
+    }
+}
+
+/// A scrutineer's co-signature over a final record (docs/verification.md §10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cosignature {
+    /// Index into `manifest.scrutineers`.
+    pub scrutineer: i64,
+    pub name: String,
+    /// Base64 of the scrutineer's 32-byte Ed25519 public key.
+    pub public_key: String,
+    pub signed_at: i64,
+    /// Base64 of the Ed25519 signature over [`cosignature_message`].
+    pub signature: String,
+}
+
+/// A record with the ballot key's signature over [`record_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedRecord {
+    pub record: TallyRecord,
+    pub signature: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ballot::{validate_questions, QuestionInput};
+    use crate::domain::tally::tally as plain_tally;
+    use crate::domain::tally::Counted;
+    use proptest::prelude::*;
+
+    fn questions() -> Vec<Question> {
+        validate_questions(&[
+            QuestionInput {
+                kind: "yes_no".into(),
+                text: "续聘".into(),
+                options: vec![],
+                max_choices: None,
+            },
+            QuestionInput {
+                kind: "approval".into(),
+                text: "选举".into(),
+                options: vec!["甲".into(), "乙".into(), "丙".into()],
+                max_choices: Some(2),
+            },
+        ])
+        .unwrap()
+    }
+
+    fn answers(yes_no: usize, picks: &[usize]) -> Vec<Answer> {
+        let mut p: Vec<String> = picks.iter().map(|i| format!("o{}", i + 1)).collect();
+        p.sort();
+        p.dedup();
+        vec![
+            Answer {
+                question: "q1".into(),
+                choices: vec![["abstain", "agree", "disagree"][yes_no].into()],
+            },
+            Answer {
+                question: "q2".into(),
+                choices: p,
+            },
+        ]
+    }
+
+    #[test]
+    fn later_leaves_supersede_and_noncanonical_answers_are_refused() {
+        let qs = questions();
+        let mut r = Recount::new(&qs);
+        let w = Weights {
+            area_centi: 100,
+            headcount: 1,
+        };
+        assert_eq!(r.add(0, VoterKey::Index(3), w, &answers(1, &[0])), Ok(None));
+        assert_eq!(r.add(1, VoterKey::Index(4), w, &answers(2, &[])), Ok(None));
+        assert_eq!(
+            r.add(2, VoterKey::Index(3), w, &answers(2, &[1])),
+            Ok(Some(0))
+        );
+        assert_eq!((r.cast(), r.counted()), (3, 2));
+        assert_eq!(r.effective_leaf(&VoterKey::Index(3)), Some(2));
+        let mut unsorted = answers(1, &[0, 1]);
+        unsorted[1].choices.reverse();
+        assert_eq!(
+            r.add(3, VoterKey::Index(5), w, &unsorted),
+            Err(RecountError::NotCanonical)
+        );
+        let mut wrong = answers(1, &[]);
+        wrong[0].choices = vec!["maybe".into()];
+        assert!(matches!(
+            r.add(3, VoterKey::Index(5), w, &wrong),
+            Err(RecountError::Invalid(_))
+        ));
+        assert_eq!(r.cast(), 3, "refused leaves are not counted");
+    }
+
+    #[test]
+    fn tags_are_exactly_32_hex_digits() {
+        assert!(VoterKey::tag("0123456789abcdef0123456789abcdef").is_some());
+        assert!(VoterKey::tag("0123456789ABCDEF0123456789abcdef").is_none());
+        assert!(VoterKey::tag("0123").is_none());
+        assert!(VoterKey::tag("+123456789abcdef0123456789abcdef").is_none());
+    }
+
+    proptest! {
+        /// The streaming recount equals the plain tally over the last ballot of each voter.
+        #[test]
+        fn recount_equals_plain_tally_of_effective_ballots(
+            leaves in proptest::collection::vec(
+                (0i64..12, 0usize..3, proptest::collection::vec(0usize..3, 0..3)), 0..60),
+            areas in proptest::collection::vec(0i64..20_000, 12),
+        ) {
+            let qs = questions();
+            let rule = Rule::preset(crate::domain::ballot::CountingRule::Ordinary);
+            let electorate = Weights { area_centi: areas.iter().sum(), headcount: 12 };
+            let mut r = Recount::new(&qs);
+            let mut last: HashMap<i64, Vec<Answer>> = HashMap::new();
+            for (i, (voter, yn, picks)) in leaves.iter().enumerate() {
+                let a = answers(*yn, picks);
+                let w = Weights { area_centi: areas[*voter as usize], headcount: 1 };
+                r.add(i as u64, VoterKey::Index(*voter), w, &a).unwrap();
+                last.insert(*voter, a);
+            }
+            let mut voters: Vec<_> = last.keys().copied().collect();
+            voters.sort();
+            let counted: Vec<Counted> = voters.iter().map(|v| Counted {
+                weights: Weights { area_centi: areas[*v as usize], headcount: 1 },
+                answers: &last[v],
+            }).collect();
+            prop_assert_eq!(r.tally(&rule, electorate), plain_tally(&qs, &rule, electorate, &counted));
+            prop_assert_eq!(r.counted() as usize, voters.len());
+        }
+    }
+}
