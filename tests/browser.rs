@@ -504,6 +504,21 @@ async fn a_scrutineer_makes_a_key_in_the_browser_and_co_signs_the_result() {
     // The result page draws its charts without any script.
     let charts = c.find_all(Locator::Css("svg.chart")).await.unwrap();
     assert!(charts.len() >= 2);
+    // To look at the pages: YISHITING_SCREENSHOTS=dir saves them as PNG.
+    if let Ok(dir) = std::env::var("YISHITING_SCREENSHOTS") {
+        c.execute(
+            "document.querySelector('svg.chart').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+        std::fs::write(format!("{dir}/result.png"), c.screenshot().await.unwrap()).unwrap();
+        c.goto(&app.url(&format!("/c/sanyijing/ballots/{id}/result/notice")))
+            .await
+            .unwrap();
+        wait_for(c, "#notice-qr svg").await;
+        std::fs::write(format!("{dir}/notice.png"), c.screenshot().await.unwrap()).unwrap();
+    }
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await;

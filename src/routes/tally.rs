@@ -117,6 +117,7 @@ fn question_views(r: &Result, lang: crate::i18n::Lang) -> Vec<serde_json::Value>
                 };
                 charts.push(chart::bars(
                     &format!("{} · {title}", q.text),
+                    title,
                     &bars(true),
                     part.area_centi,
                     th,
@@ -130,6 +131,7 @@ fn question_views(r: &Result, lang: crate::i18n::Lang) -> Vec<serde_json::Value>
             };
             charts.push(chart::bars(
                 &format!("{} · {title}", q.text),
+                title,
                 &bars(false),
                 part.headcount,
                 &rule.pass.headcount,

@@ -5,9 +5,11 @@
 use crate::domain::tally::Threshold;
 
 const WIDTH: i64 = 640;
-const LABEL: i64 = 180;
-const BAR: i64 = WIDTH - LABEL - 90;
-const ROW: i64 = 40;
+const LABEL: i64 = 170;
+const BAR: i64 = WIDTH - LABEL - 150;
+const ROW: i64 = 44;
+/// Room for the caption above the bars.
+const TOP: i64 = 40;
 
 /// One bar: its label, its value and the text shown after it.
 pub struct Bar {
@@ -25,19 +27,22 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// Bars of `part / base`, with the threshold's line, titled `title`; `line_label` names the
-/// threshold (e.g. "过半数 1/2").
+/// Bars of `part / base`, with the threshold's line; `title` names the chart for screen
+/// readers, `caption` is written above it, `line_label` names the threshold (e.g. "> 1/2").
 pub fn bars(
     title: &str,
+    caption: &str,
     bars: &[Bar],
     base: i64,
     threshold: &Threshold,
     line_label: &str,
 ) -> String {
-    let height = ROW * bars.len() as i64 + 56;
+    let height = TOP + ROW * bars.len() as i64 + 36;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" aria-label=\"{t}\"><title>{t}</title>",
-        t = esc(title)
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" aria-label=\"{t}\"><title>{t}</title>\
+         <text x=\"0\" y=\"26\" class=\"caption\">{c}</text>",
+        t = esc(title),
+        c = esc(caption),
     );
     let scale = |part: i64| -> i64 {
         if base <= 0 {
@@ -47,16 +52,16 @@ pub fn bars(
         }
     };
     for (i, b) in bars.iter().enumerate() {
-        let y = 16 + ROW * i as i64;
+        let y = TOP + ROW * i as i64;
         let w = scale(b.part);
         let class = if b.passes { "bar pass" } else { "bar" };
         svg.push_str(&format!(
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"label\">{label}</text>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{BAR}\" height=\"24\" class=\"track\"/>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{w}\" height=\"24\" class=\"{class}\"/>\
+             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{BAR}\" height=\"30\" class=\"track\"/>\
+             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{w}\" height=\"30\" class=\"{class}\"/>\
              <text x=\"{vx}\" y=\"{ty}\" class=\"value\">{shown}</text>",
             lx = LABEL - 8,
-            ty = y + 18,
+            ty = y + 23,
             vx = LABEL + BAR + 6,
             label = esc(&b.label),
             shown = esc(&b.shown),
@@ -64,11 +69,12 @@ pub fn bars(
     }
     if threshold.den > 0 {
         let x = LABEL + i64::from(threshold.num) * BAR / i64::from(threshold.den);
-        let bottom = 16 + ROW * bars.len() as i64;
+        let bottom = TOP + ROW * bars.len() as i64;
         svg.push_str(&format!(
-            "<line x1=\"{x}\" y1=\"8\" x2=\"{x}\" y2=\"{bottom}\" class=\"threshold\"/>\
+            "<line x1=\"{x}\" y1=\"{y1}\" x2=\"{x}\" y2=\"{bottom}\" class=\"threshold\"/>\
              <text x=\"{x}\" y=\"{ty}\" text-anchor=\"middle\" class=\"threshold-label\">{l}</text>",
-            ty = bottom + 20,
+            y1 = TOP - 6,
+            ty = bottom + 24,
             l = esc(line_label),
         ));
     }
@@ -84,6 +90,7 @@ mod tests {
     fn bars_scale_exactly_and_escape_labels() {
         let svg = bars(
             "<script>",
+            "c",
             &[
                 Bar {
                     label: "甲 & <b>".into(),
@@ -105,10 +112,10 @@ mod tests {
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
         assert!(svg.contains("甲 &amp; &lt;b&gt;"));
         assert!(svg.contains(&format!(
-            "width=\"{}\" height=\"24\" class=\"bar\"",
+            "width=\"{}\" height=\"30\" class=\"bar\"",
             BAR / 2
         )));
-        assert!(svg.contains(&format!("width=\"{BAR}\" height=\"24\" class=\"bar pass\"")));
+        assert!(svg.contains(&format!("width=\"{BAR}\" height=\"30\" class=\"bar pass\"")));
         let x = LABEL + BAR / 2;
         assert!(svg.contains(&format!("x1=\"{x}\"")));
     }
@@ -117,6 +124,7 @@ mod tests {
     fn an_empty_base_draws_empty_bars() {
         let svg = bars(
             "t",
+            "c",
             &[Bar {
                 label: "a".into(),
                 part: 5,
@@ -127,6 +135,6 @@ mod tests {
             &Threshold::at_least(3, 4),
             "3/4",
         );
-        assert!(svg.contains("width=\"0\" height=\"24\" class=\"bar\""));
+        assert!(svg.contains("width=\"0\" height=\"30\" class=\"bar\""));
     }
 }
