@@ -60,7 +60,7 @@ pub enum Command {
     #[command(subcommand)]
     Residents(RosterCommand),
     /// Check a ballot's whole public record offline, trusting nothing the server says
-    /// (docs/verification.md §11); exits non-zero if any check fails
+    /// (docs/verification.md §12); exits non-zero if any check fails
     Verify {
         /// The ballot bundle: an http(s) address of the ballot (or of its bundle), a bundle
         /// directory, or a ballot-<id>.tar.gz archive

@@ -426,6 +426,37 @@ async fn from_close_to_certified_with_objections_and_co_signatures() {
         report.final_record_sha256.as_deref(),
         Some(fin_sha.as_str())
     );
+    // Every file, the entries last, so a verifier streaming the archive reads them last.
+    let mut names = Vec::new();
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_ref()));
+    for e in ar.entries().unwrap() {
+        names.push(e.unwrap().path().unwrap().to_string_lossy().into_owned());
+    }
+    let expected: Vec<String> = yishiting::verify::BUNDLE_FILES
+        .iter()
+        .map(|n| format!("ballot-{id}/{n}"))
+        .collect();
+    assert_eq!(names, expected);
+    // The command-line verifier agrees, in English and as JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join(format!("ballot-{id}.tar.gz"));
+    std::fs::write(&archive, &bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yishiting"))
+        .arg("verify")
+        .arg(&archive)
+        .args(["--lang", "en", "--json", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json_start = stdout.find('{').unwrap();
+    let report: Value = serde_json::from_str(stdout[json_start..].trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(report["ok"], true);
     // A draft or unknown ballot has no bundle.
     assert_eq!(app.get("/api/v1/ballots/9999/bundle").await.status(), 404);
 

@@ -1,5 +1,5 @@
 //! Scrutineers' (监票人) Ed25519 keys and their co-signatures over final tally records
-//! (docs/verification.md §10, §12).
+//! (docs/verification.md §12, §13).
 //!
 //! A scrutineer keeps the key file `{"format": "yishiting/scrutineer-key/v1", "public_key":
 //! b64, "private_key": b64}` (the 32-byte public key and the 32-byte RFC 8032 seed), made by

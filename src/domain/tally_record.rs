@@ -1,4 +1,4 @@
-//! The tally record (计票结果记录, docs/verification.md §9): the recount of a ballot's log,
+//! The tally record (计票结果记录, docs/verification.md §10): the recount of a ballot's log,
 //! the rule applied with its citation, the objection period and the objections handled, as
 //! one canonical JSON document signed with the ballot key and co-signed by the scrutineers.
 //!
@@ -80,6 +80,30 @@ struct Effective {
     choices: Box<[u16]>,
 }
 
+/// Check a leaf's answers (valid for the questions, and canonical: question order, choices
+/// sorted) and give its choices as indices into the flattened option list of all questions.
+pub fn compact_choices(
+    questions: &[Question],
+    answers: &[Answer],
+) -> Result<Box<[u16]>, RecountError> {
+    let valid = validate_answers(questions, answers)
+        .map_err(|e| RecountError::Invalid(format!("{}: {}", e.field, e.message)))?;
+    if valid != answers {
+        return Err(RecountError::NotCanonical);
+    }
+    let mut choices = Vec::new();
+    let mut off = 0;
+    for (q, a) in questions.iter().zip(answers) {
+        for c in &a.choices {
+            if let Some(i) = q.options.iter().position(|o| &o.id == c) {
+                choices.push(u16::try_from(off + i).unwrap_or(u16::MAX));
+            }
+        }
+        off += q.options.len();
+    }
+    Ok(choices.into_boxed_slice())
+}
+
 /// The running recount of a ballot's log.
 #[derive(Debug)]
 pub struct Recount<'q> {
@@ -114,29 +138,29 @@ impl<'q> Recount<'q> {
         weights: Weights,
         answers: &[Answer],
     ) -> Result<Option<u64>, RecountError> {
-        let valid = validate_answers(self.questions, answers)
-            .map_err(|e| RecountError::Invalid(format!("{}: {}", e.field, e.message)))?;
-        if valid != answers {
-            return Err(RecountError::NotCanonical);
-        }
-        let mut choices = Vec::new();
-        for ((q, a), off) in self.questions.iter().zip(answers).zip(&self.offsets) {
-            for c in &a.choices {
-                if let Some(i) = q.options.iter().position(|o| &o.id == c) {
-                    choices.push(u16::try_from(off + i).unwrap_or(u16::MAX));
-                }
-            }
-        }
+        let choices = compact_choices(self.questions, answers)?;
+        Ok(self.add_compact(leaf_index, key, weights, choices))
+    }
+
+    /// [`Recount::add`] with answers already checked by [`compact_choices`] against the same
+    /// questions (the offline verifier checks them on several threads, then adds in order).
+    pub fn add_compact(
+        &mut self,
+        leaf_index: u64,
+        key: VoterKey,
+        weights: Weights,
+        choices: Box<[u16]>,
+    ) -> Option<u64> {
         self.cast += 1;
         let before = self.effective.insert(
             key,
             Effective {
                 leaf_index,
                 weights,
-                choices: choices.into_boxed_slice(),
+                choices,
             },
         );
-        Ok(before.map(|e| e.leaf_index))
+        before.map(|e| e.leaf_index)
     }
 
     /// Leaves added.
@@ -243,7 +267,7 @@ pub struct Objection {
     pub responded_at: i64,
 }
 
-/// The tally record (docs/verification.md §9).
+/// The tally record (docs/verification.md §10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TallyRecord {

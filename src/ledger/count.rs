@@ -209,8 +209,8 @@ pub fn cosignatures(conn: &mut DbConn, ballot_id: i64) -> AppResult<Vec<Cosignat
         .collect())
 }
 
-/// The files of a ballot's bundle (`yishiting/bundle/v1`), name and contents, in archive
-/// order.
+/// The files of a ballot's bundle (`yishiting/bundle/v1`, docs/verification.md §11), name
+/// and contents, in archive order.
 pub fn bundle_files(
     conn: &mut DbConn,
     ledger: &Ledger,
@@ -245,23 +245,17 @@ pub fn bundle_files(
         ),
         ("electorate.json".to_owned(), snapshot.as_bytes().to_vec()),
     ];
-    let mut entries = Vec::new();
-    for t in db_tally::leaf_texts(conn, b.id)? {
-        entries.extend_from_slice(t.as_bytes());
-        entries.push(b'\n');
-    }
-    files.push(("entries.jsonl".to_owned(), entries));
+    let roll = db_ballots::roll(conn, b.id)?;
+    files.push((
+        "roll.json".to_owned(),
+        json(&serde_json::json!({ "voters": roll }))?,
+    ));
     let mut checkpoints = Vec::new();
     for n in db_tally::checkpoint_notes(conn, b.id)? {
         checkpoints.extend(serde_json::to_vec(&n).map_err(AppError::internal)?);
         checkpoints.push(b'\n');
     }
     files.push(("checkpoints.jsonl".to_owned(), checkpoints));
-    let roll = db_ballots::roll(conn, b.id)?;
-    files.push((
-        "roll.json".to_owned(),
-        json(&serde_json::json!({ "voters": roll }))?,
-    ));
     for (stage, name) in [
         (PRELIMINARY, "tally-preliminary.json"),
         (FINAL, "tally-final.json"),
@@ -280,5 +274,13 @@ pub fn bundle_files(
         "cosignatures.json".to_owned(),
         json(&serde_json::to_value(&cosigs).map_err(AppError::internal)?)?,
     ));
+    // The entries last, so a verifier reading the archive as a stream has everything else
+    // in hand before them (the order of `verify::BUNDLE_FILES`).
+    let mut entries = Vec::new();
+    for t in db_tally::leaf_texts(conn, b.id)? {
+        entries.extend_from_slice(t.as_bytes());
+        entries.push(b'\n');
+    }
+    files.push(("entries.jsonl".to_owned(), entries));
     Ok(files)
 }

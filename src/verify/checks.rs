@@ -17,7 +17,7 @@ use crate::crypto::note::parse_verifier_key;
 use crate::crypto::scrutineer_key::parse_public_key;
 use crate::crypto::tokens::sha256_hex_bytes;
 use crate::domain::ballot::Basis;
-use crate::domain::record::{Manifest, SnapshotVoter, MANIFEST_FORMAT, SNAPSHOT_FORMAT};
+use crate::domain::record::{Manifest, MANIFEST_FORMAT, SNAPSHOT_FORMAT};
 use crate::domain::tally::Weights;
 
 /// The bundle's files read so far (all but `entries.jsonl`), by name.
@@ -334,6 +334,19 @@ struct SnapshotDoc {
     headcount: i64,
 }
 
+/// A snapshot voter as the verifier keeps it: `rooms` as its JSON text (the snapshot is JCS,
+/// so this is `JCS(rooms)`, compared with the leaves' rooms), `name` not kept.
+#[derive(Deserialize)]
+struct VoterRaw<'a> {
+    voter: i64,
+    #[serde(borrow)]
+    rooms: &'a serde_json::value::RawValue,
+    area_centi: i64,
+    headcount: i64,
+    #[allow(dead_code)]
+    name: serde::de::IgnoredAny,
+}
+
 #[derive(Default)]
 struct CompactVoters {
     list: Vec<VoterInfo>,
@@ -358,17 +371,15 @@ impl<'de> Deserialize<'de> for CompactVoters {
                     headcount: Some(0),
                     ..CompactVoters::default()
                 };
-                while let Some(v) = seq.next_element::<SnapshotVoter>()? {
+                while let Some(v) = seq.next_element::<VoterRaw<'de>>()? {
                     let i = out.list.len();
                     if v.voter != i as i64 && out.misnumbered.is_none() {
                         out.misnumbered = Some((i, v.voter));
                     }
                     out.area = out.area.and_then(|a| a.checked_add(v.area_centi));
                     out.headcount = out.headcount.and_then(|h| h.checked_add(v.headcount));
-                    let rooms =
-                        serde_json::to_string(&v.rooms).map_err(serde::de::Error::custom)?;
                     out.list.push(VoterInfo {
-                        rooms: rooms.into_boxed_str(),
+                        rooms: v.rooms.get().into(),
                         weights: Weights {
                             area_centi: v.area_centi,
                             headcount: v.headcount,

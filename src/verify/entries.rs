@@ -19,7 +19,7 @@ use crate::domain::ballot::{Answer, Privacy};
 use crate::domain::merkle::{leaf_hash, Hash, MerkleTree};
 use crate::domain::record::LEAF_FORMAT;
 use crate::domain::tally::Weights;
-use crate::domain::tally_record::{Recount, VoterKey};
+use crate::domain::tally_record::{compact_choices, Recount, RecountError, VoterKey};
 
 /// At most this many failed leaves are listed one by one; the rest are counted.
 pub(crate) const MAX_LISTED: usize = 20;
@@ -68,7 +68,8 @@ impl WireLeaf {
 struct Parsed {
     key: VoterKey,
     weights: Weights,
-    answers: Vec<Answer>,
+    /// The answers, checked and compacted ([`compact_choices`]).
+    choices: Result<Box<[u16]>, RecountError>,
     /// Open mode: the voter index, when it is in the snapshot.
     voter: Option<usize>,
 }
@@ -126,9 +127,14 @@ impl<'q> Sequencer<'q> {
                 if let Some(v) = p.voter.and_then(|v| self.out.seen.get_mut(v)) {
                     *v = true;
                 }
-                match self.out.recount.add(index, p.key, p.weights, &p.answers) {
-                    Ok(Some(_)) => self.out.superseded += 1,
-                    Ok(None) => {}
+                match p.choices {
+                    Ok(choices) => {
+                        let superseded = self
+                            .out
+                            .recount
+                            .add_compact(index, p.key, p.weights, choices);
+                        self.out.superseded += u64::from(superseded.is_some());
+                    }
                     Err(e) => {
                         let msg = e.to_string();
                         problem = problem.or(Some(Problem {
@@ -508,7 +514,7 @@ fn check_leaf(
         Parsed {
             key,
             weights,
-            answers,
+            choices: compact_choices(&m.questions, &answers),
             voter,
         },
         p,

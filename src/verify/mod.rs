@@ -1,4 +1,4 @@
-//! The offline verifier of a ballot bundle (`yishiting verify`, docs/verification.md §11).
+//! The offline verifier of a ballot bundle (`yishiting verify`, docs/verification.md §11, §12).
 //!
 //! A bundle (`yishiting/bundle/v1`) is the whole public record of one ballot: a directory,
 //! or a gzip-compressed tar archive of one directory `ballot-<id>/`, as the server serves

@@ -90,13 +90,9 @@ fn conclude(
         records::finish(ctx, outcome, files, &mut report);
     }
     if report.failures().all(|c| c.id != "bundle") {
-        let n = files.len() + usize::from(outcome.is_some());
         report.pass(
             "bundle",
-            tr!(
-                "选票包完整可读（{n} 个文件）",
-                "the bundle is complete and readable ({n} files)"
-            ),
+            tr!("选票包完整可读", "the bundle is complete and readable"),
         );
     }
     report.sort();

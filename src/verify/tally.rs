@@ -1,4 +1,4 @@
-//! The tally records and the co-signatures (docs/verification.md §9, §10): each record's
+//! The tally records and the co-signatures (docs/verification.md §12, §13): each record's
 //! signature and references, the preliminary record against the verifier's own recount,
 //! the final record against the preliminary one and the objections, and the scrutineers'
 //! co-signatures over the final record.
@@ -171,7 +171,7 @@ pub(crate) fn record(
             &rec,
             &expected,
             report,
-            "重新计票",
+            "重新计票结果",
             "recount",
         );
     }
@@ -208,10 +208,7 @@ fn compare(
         _ => Some(("record".into(), Value::Null, Value::Null)),
     };
     match diff {
-        None => report.pass(
-            id,
-            tr!("与{zh}结果逐项一致", "equals the {en}, field by field"),
-        ),
+        None => report.pass(id, tr!("与{zh}逐项一致", "equals the {en}, field by field")),
         Some((path, got, want)) => report.fail(
             id,
             Some(Location::file(file).field(format!("record.{path}"))),
