@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::ballot::{validate_answers, Answer, Question};
+use super::ballot::{validate_answers, Answer, Question, QuestionKind};
 use super::record::Manifest;
 use super::tally::{evaluate, QuestionTally, Rule, Weights};
 
@@ -86,6 +86,10 @@ pub fn compact_choices(
     questions: &[Question],
     answers: &[Answer],
 ) -> Result<Box<[u16]>, RecountError> {
+    if let Some(choices) = canonical_choices(questions, answers) {
+        return Ok(choices);
+    }
+    // Not canonical, or not valid: say which, as the full validation does.
     let valid = validate_answers(questions, answers)
         .map_err(|e| RecountError::Invalid(format!("{}: {}", e.field, e.message)))?;
     if valid != answers {
@@ -104,18 +108,53 @@ pub fn compact_choices(
     Ok(choices.into_boxed_slice())
 }
 
+/// The fast path of [`compact_choices`], without allocating for the check: `Some` exactly when
+/// the answers are valid and already canonical (one per question, in question order, choices
+/// known, strictly ascending, as many as the question allows).
+fn canonical_choices(questions: &[Question], answers: &[Answer]) -> Option<Box<[u16]>> {
+    if answers.len() != questions.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(answers.iter().map(|a| a.choices.len()).sum());
+    let mut off = 0usize;
+    for (q, a) in questions.iter().zip(answers) {
+        if a.question != q.id || a.choices.windows(2).any(|w| w[0] >= w[1]) {
+            return None;
+        }
+        let n = a.choices.len() as i64;
+        let count_ok = match q.kind {
+            QuestionKind::YesNo | QuestionKind::Single => n == 1,
+            QuestionKind::Approval => n <= q.max_choices,
+        };
+        if !count_ok {
+            return None;
+        }
+        for c in &a.choices {
+            let i = q.options.iter().position(|o| &o.id == c)?;
+            out.push(u16::try_from(off + i).ok()?);
+        }
+        off += q.options.len();
+    }
+    Some(out.into_boxed_slice())
+}
+
 /// The running recount of a ballot's log.
 #[derive(Debug)]
 pub struct Recount<'q> {
     questions: &'q [Question],
     /// Offset of each question's first option in the flattened option list.
     offsets: Vec<usize>,
-    effective: HashMap<VoterKey, Effective>,
+    effective: HashMap<VoterKey, Effective, foldhash::fast::RandomState>,
     cast: u64,
 }
 
 impl<'q> Recount<'q> {
     pub fn new(questions: &'q [Question]) -> Self {
+        Self::with_capacity(questions, 0)
+    }
+
+    /// A recount with room for `voters` effective ballots (the electorate's size).
+    pub fn with_capacity(questions: &'q [Question], voters: usize) -> Self {
         let mut offsets = Vec::with_capacity(questions.len());
         let mut at = 0;
         for q in questions {
@@ -125,7 +164,7 @@ impl<'q> Recount<'q> {
         Self {
             questions,
             offsets,
-            effective: HashMap::new(),
+            effective: HashMap::with_capacity_and_hasher(voters, Default::default()),
             cast: 0,
         }
     }
@@ -469,6 +508,28 @@ mod tests {
     }
 
     proptest! {
+        /// The allocation-free fast path accepts exactly what the full validation accepts
+        /// unchanged, and compacts the same way.
+        #[test]
+        fn fast_path_agrees_with_full_validation(
+            q1 in proptest::collection::vec(
+                proptest::sample::select(vec!["agree", "disagree", "abstain", "maybe"]), 0..3),
+            q2 in proptest::collection::vec(
+                proptest::sample::select(vec!["o1", "o2", "o3", "o4"]), 0..4),
+            swap: bool, drop_one: bool,
+        ) {
+            let qs = questions();
+            let mut a = vec![
+                Answer { question: "q1".into(), choices: q1.iter().map(|s| s.to_string()).collect() },
+                Answer { question: "q2".into(), choices: q2.iter().map(|s| s.to_string()).collect() },
+            ];
+            if swap { a.swap(0, 1); }
+            if drop_one { a.pop(); }
+            let full_ok = validate_answers(&qs, &a).is_ok_and(|v| v == a);
+            prop_assert_eq!(canonical_choices(&qs, &a).is_some(), full_ok);
+            prop_assert_eq!(compact_choices(&qs, &a).is_ok(), full_ok);
+        }
+
         /// The streaming recount equals the plain tally over the last ballot of each voter.
         #[test]
         fn recount_equals_plain_tally_of_effective_ballots(

@@ -42,7 +42,8 @@ pub fn preliminary(
     let manifest = manifest_of(b)?;
     let manifest_text = b.manifest.as_deref().unwrap_or_default();
     let questions = manifest.questions.clone();
-    let mut recount = Recount::new(&questions);
+    let voters = usize::try_from(manifest.electorate.voters).unwrap_or(0);
+    let mut recount = Recount::with_capacity(&questions, voters);
     let texts = db_tally::leaf_texts(conn, b.id)?;
     let mut tree = merkle::MerkleTree::new();
     for (i, text) in texts.iter().enumerate() {

@@ -175,7 +175,7 @@ pub(crate) fn run<'c, R: BufRead>(
             let mut seq = Sequencer {
                 out: EntriesOutcome {
                     tree: MerkleTree::new(),
-                    recount: Recount::new(&ctx.manifest.questions),
+                    recount: Recount::with_capacity(&ctx.manifest.questions, voters),
                     superseded: 0,
                     failed: 0,
                     seen: vec![false; voters],
