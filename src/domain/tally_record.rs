@@ -80,17 +80,42 @@ struct Effective {
     choices: Box<[u16]>,
 }
 
+/// An answer as [`compact_choices`] reads it: owned ([`Answer`]) or borrowed from a parsed
+/// leaf (the offline verifier's).
+pub trait AnswerView {
+    type Choice: AsRef<str>;
+    fn question(&self) -> &str;
+    fn choices(&self) -> &[Self::Choice];
+}
+
+impl AnswerView for Answer {
+    type Choice = String;
+    fn question(&self) -> &str {
+        &self.question
+    }
+    fn choices(&self) -> &[String] {
+        &self.choices
+    }
+}
+
 /// Check a leaf's answers (valid for the questions, and canonical: question order, choices
 /// sorted) and give its choices as indices into the flattened option list of all questions.
-pub fn compact_choices(
+pub fn compact_choices<A: AnswerView>(
     questions: &[Question],
-    answers: &[Answer],
+    answers: &[A],
 ) -> Result<Box<[u16]>, RecountError> {
     if let Some(choices) = canonical_choices(questions, answers) {
         return Ok(choices);
     }
     // Not canonical, or not valid: say which, as the full validation does.
-    let valid = validate_answers(questions, answers)
+    let answers: Vec<Answer> = answers
+        .iter()
+        .map(|a| Answer {
+            question: a.question().to_owned(),
+            choices: a.choices().iter().map(|c| c.as_ref().to_owned()).collect(),
+        })
+        .collect();
+    let valid = validate_answers(questions, &answers)
         .map_err(|e| RecountError::Invalid(format!("{}: {}", e.field, e.message)))?;
     if valid != answers {
         return Err(RecountError::NotCanonical);
@@ -111,17 +136,18 @@ pub fn compact_choices(
 /// The fast path of [`compact_choices`], without allocating for the check: `Some` exactly when
 /// the answers are valid and already canonical (one per question, in question order, choices
 /// known, strictly ascending, as many as the question allows).
-fn canonical_choices(questions: &[Question], answers: &[Answer]) -> Option<Box<[u16]>> {
+fn canonical_choices<A: AnswerView>(questions: &[Question], answers: &[A]) -> Option<Box<[u16]>> {
     if answers.len() != questions.len() {
         return None;
     }
-    let mut out = Vec::with_capacity(answers.iter().map(|a| a.choices.len()).sum());
+    let mut out = Vec::with_capacity(answers.iter().map(|a| a.choices().len()).sum());
     let mut off = 0usize;
     for (q, a) in questions.iter().zip(answers) {
-        if a.question != q.id || a.choices.windows(2).any(|w| w[0] >= w[1]) {
+        let choices = a.choices();
+        if a.question() != q.id || choices.windows(2).any(|w| w[0].as_ref() >= w[1].as_ref()) {
             return None;
         }
-        let n = a.choices.len() as i64;
+        let n = choices.len() as i64;
         let count_ok = match q.kind {
             QuestionKind::YesNo | QuestionKind::Single => n == 1,
             QuestionKind::Approval => n <= q.max_choices,
@@ -129,8 +155,8 @@ fn canonical_choices(questions: &[Question], answers: &[Answer]) -> Option<Box<[
         if !count_ok {
             return None;
         }
-        for c in &a.choices {
-            let i = q.options.iter().position(|o| &o.id == c)?;
+        for c in choices {
+            let i = q.options.iter().position(|o| o.id == c.as_ref())?;
             out.push(u16::try_from(off + i).ok()?);
         }
         off += q.options.len();

@@ -6,6 +6,7 @@
 //! hash them; one thread takes the batches back in log order for the order-dependent part
 //! (the tree, supersession). Only the leaf hashes and the recount's per-voter state are kept.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read as _};
 use std::sync::{mpsc, Mutex};
@@ -15,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use super::checks::{Ctx, VoterInfo};
 use super::report::{tr, Location, Report, Text};
 use crate::crypto::canonical::{value_to_jcs, MAX_SAFE_INTEGER};
-use crate::domain::ballot::{Answer, Privacy};
+use crate::domain::ballot::Privacy;
 use crate::domain::merkle::{leaf_hash, Hash, MerkleTree};
 use crate::domain::record::LEAF_FORMAT;
 use crate::domain::tally::Weights;
-use crate::domain::tally_record::{compact_choices, Recount, RecountError, VoterKey};
+use crate::domain::tally_record::{compact_choices, AnswerView, Recount, RecountError, VoterKey};
 
 /// At most this many failed leaves are listed one by one; the rest are counted.
 pub(crate) const MAX_LISTED: usize = 20;
@@ -28,36 +29,82 @@ const BATCH_BYTES: usize = 1 << 20;
 /// A longer line is refused (a leaf is a few hundred bytes).
 const MAX_LINE: u64 = 4 << 20;
 
+/// A string of a leaf: borrowed from the line when it has no escapes (nearly always), owned
+/// otherwise, so that parsing a leaf allocates little.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Str<'a>(#[serde(borrow)] pub Cow<'a, str>);
+
+impl AsRef<str> for Str<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Str<'static> {
+    fn from(s: String) -> Self {
+        Str(Cow::Owned(s))
+    }
+}
+
+impl From<&'static str> for Str<'static> {
+    fn from(s: &'static str) -> Self {
+        Str(Cow::Borrowed(s))
+    }
+}
+
 /// An answer as a leaf carries it, members in JCS order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireAnswer {
-    pub choices: Vec<String>,
-    pub question: String,
+pub(crate) struct WireAnswer<'a> {
+    #[serde(borrow)]
+    pub choices: Vec<Str<'a>>,
+    #[serde(borrow)]
+    pub question: Str<'a>,
+}
+
+impl<'a> AnswerView for WireAnswer<'a> {
+    type Choice = Str<'a>;
+    fn question(&self) -> &str {
+        &self.question.0
+    }
+    fn choices(&self) -> &[Str<'a>] {
+        &self.choices
+    }
 }
 
 /// A leaf, members in JCS order (sorted), so that serde_json writes exactly `JCS(leaf)`:
 /// serde_json escapes strings as RFC 8785 does, and every number here is an integer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireLeaf {
-    pub answers: Vec<WireAnswer>,
+pub(crate) struct WireLeaf<'a> {
+    #[serde(borrow)]
+    pub answers: Vec<WireAnswer<'a>>,
     pub area_centi: i64,
     pub ballot: i64,
     pub cast_at: i64,
-    pub cast_id: String,
-    pub format: String,
+    #[serde(borrow)]
+    pub cast_id: Str<'a>,
+    #[serde(borrow)]
+    pub format: Str<'a>,
     pub headcount: i64,
-    pub origin: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rooms: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    #[serde(borrow)]
+    pub origin: Str<'a>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub rooms: Option<Vec<Str<'a>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub tag: Option<Str<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voter: Option<i64>,
 }
 
-impl WireLeaf {
+impl WireLeaf<'_> {
     /// Append `JCS(self)` to `out`.
     pub(crate) fn write_jcs(&self, out: &mut Vec<u8>) -> bool {
         serde_json::to_writer(out, self).is_ok()
@@ -402,14 +449,6 @@ fn check_leaf(
         area_centi: leaf.area_centi,
         headcount: leaf.headcount,
     };
-    let answers: Vec<Answer> = leaf
-        .answers
-        .into_iter()
-        .map(|a| Answer {
-            question: a.question,
-            choices: a.choices,
-        })
-        .collect();
     let (key, voter, mode_problem) = match m.privacy {
         Privacy::Open => {
             let Some(v) = leaf.voter else {
@@ -443,7 +482,7 @@ fn check_leaf(
             (VoterKey::Index(v), info.map(|(i, _)| i), p)
         }
         Privacy::Confidential => {
-            let Some(key) = leaf.tag.as_deref().and_then(VoterKey::tag) else {
+            let Some(key) = leaf.tag.as_ref().and_then(|t| VoterKey::tag(&t.0)) else {
                 return Err(problem(
                     "tag",
                     tr!(
@@ -473,10 +512,10 @@ fn check_leaf(
             (key, None, p)
         }
     };
-    let p = if leaf.format != LEAF_FORMAT {
+    let p = if leaf.format.0 != LEAF_FORMAT {
         let f = &leaf.format;
         Some(problem("format", tr!("格式为 {f}", "format is {f}")))
-    } else if leaf.origin != m.origin {
+    } else if *leaf.origin.0 != *m.origin {
         let (o, mo) = (&leaf.origin, &m.origin);
         Some(problem(
             "origin",
@@ -497,9 +536,10 @@ fn check_leaf(
                 "{t} is outside the voting window [{o}, {c})"
             ),
         ))
-    } else if leaf.cast_id.len() != 32
+    } else if leaf.cast_id.0.len() != 32
         || !leaf
             .cast_id
+            .0
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     {
@@ -514,14 +554,14 @@ fn check_leaf(
         Parsed {
             key,
             weights,
-            choices: compact_choices(&m.questions, &answers),
+            choices: compact_choices(&m.questions, &leaf.answers),
             voter,
         },
         p,
     ))
 }
 
-fn weights_problem(info: &VoterInfo, rooms: &[String], weights: Weights) -> Option<Problem> {
+fn weights_problem(info: &VoterInfo, rooms: &[Str<'_>], weights: Weights) -> Option<Problem> {
     let w = info.weights;
     if weights.area_centi != w.area_centi {
         let (a, b) = (weights.area_centi, w.area_centi);
@@ -579,5 +619,24 @@ fn not_canonical(line: &[u8]) -> Problem {
             Err(e) => problem("", tr!("无法规范化：{e}", "cannot be canonicalised: {e}")),
         },
         Err(e) => problem("", tr!("不是有效的 JSON：{e}", "not valid JSON: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaf_strings_are_borrowed_unless_escaped_and_write_back_the_same() {
+        let line = r#"{"answers":[{"choices":["agree"],"question":"q1"}],"area_centi":8950,"ballot":3,"cast_at":1800000000,"cast_id":"0123456789abcdef0123456789abcdef","format":"yishiting/ballot/v1","headcount":1,"origin":"o","rooms":["1号楼 \"A\" 101"],"voter":0}"#;
+        let leaf: WireLeaf<'_> = serde_json::from_str(line).unwrap();
+        assert!(matches!(leaf.format.0, Cow::Borrowed(_)));
+        assert!(matches!(leaf.answers[0].choices[0].0, Cow::Borrowed(_)));
+        let rooms = leaf.rooms.as_ref().unwrap();
+        assert!(matches!(rooms[0].0, Cow::Owned(_)), "escaped: owned");
+        assert_eq!(rooms[0].as_ref(), "1号楼 \"A\" 101");
+        let mut out = Vec::new();
+        assert!(leaf.write_jcs(&mut out));
+        assert_eq!(out, line.as_bytes());
     }
 }

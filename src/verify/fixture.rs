@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::entries::{WireAnswer, WireLeaf};
+use super::entries::{Str, WireAnswer, WireLeaf};
 use super::{BUNDLE_FILES, BUNDLE_FORMAT};
 use crate::crypto::canonical::{to_jcs, value_to_jcs};
 use crate::crypto::note::{checkpoint_body, sign_note, verifier_key};
@@ -28,7 +28,7 @@ use crate::crypto::scrutineer_key::ScrutineerKey;
 use crate::crypto::tokens::{hex, sha256_hex_bytes};
 use crate::crypto::{b64, fill_random};
 use crate::domain::ballot::{
-    mask_name, validate_questions, Answer, Basis, CountingRule, Kind, Privacy, QuestionInput,
+    mask_name, validate_questions, Basis, CountingRule, Kind, Privacy, QuestionInput,
 };
 use crate::domain::merkle::{leaf_hash, to_hex, Hash, MerkleTree};
 use crate::domain::record::{
@@ -37,8 +37,8 @@ use crate::domain::record::{
 };
 use crate::domain::tally::{Rule, Weights};
 use crate::domain::tally_record::{
-    cosignature_message, finalise, preliminary, record_message, Cosignature, Objection,
-    RecordCheckpoint, RecordInput, Recount, SignedRecord, TallyRecord, VoterKey,
+    compact_choices, cosignature_message, finalise, preliminary, record_message, Cosignature,
+    Objection, RecordCheckpoint, RecordInput, Recount, SignedRecord, TallyRecord, VoterKey,
 };
 
 pub use crate::domain::record::Manifest;
@@ -129,16 +129,16 @@ fn voter_tag(v: u64) -> String {
     hex(&d[..16])
 }
 
-fn answers_for(i: u64) -> Vec<WireAnswer> {
+fn answers_for(i: u64) -> Vec<WireAnswer<'static>> {
     let r = mix(i ^ 0x5eed);
     let yes_no = match r % 10 {
         0..=5 => "agree",
         6 | 7 => "disagree",
         _ => "abstain",
     };
-    let mut picks: Vec<String> = (0..3)
+    let mut picks: Vec<Str<'static>> = (0..3)
         .filter(|b| (r >> (8 + b)) & 1 == 1)
-        .map(|b| format!("o{}", b + 1))
+        .map(|b| format!("o{}", b + 1).into())
         .collect();
     picks.truncate(2);
     vec![
@@ -151,7 +151,7 @@ fn answers_for(i: u64) -> Vec<WireAnswer> {
             question: "q2".into(),
         },
         WireAnswer {
-            choices: vec![format!("o{}", 1 + (r >> 16) % 2)],
+            choices: vec![format!("o{}", 1 + (r >> 16) % 2).into()],
             question: "q3".into(),
         },
     ]
@@ -167,24 +167,25 @@ fn voter_of(spec: &Spec, i: u64) -> u64 {
 }
 
 /// Leaf `i` of a fixture.
-fn leaf(spec: &Spec, m: &Manifest, i: u64) -> WireLeaf {
+fn leaf(spec: &Spec, m: &Manifest, i: u64) -> WireLeaf<'static> {
     let v = voter_of(spec, i);
     let w = voter_weights(v);
     let window = (m.closes_at - m.opens_at) as u64;
     let (tag, voter, rooms) = if spec.confidential {
-        (Some(voter_tag(v)), None, None)
+        (Some(voter_tag(v).into()), None, None)
     } else {
-        (None, Some(v as i64), Some(voter_rooms(v)))
+        let rooms = voter_rooms(v).into_iter().map(Str::from).collect();
+        (None, Some(v as i64), Some(rooms))
     };
     WireLeaf {
         answers: answers_for(i),
         area_centi: w.area_centi,
         ballot: m.ballot,
         cast_at: m.opens_at + (i * window / spec.ballots.max(1)) as i64,
-        cast_id: format!("{:016x}{:016x}", mix(i ^ 0xca57), mix(i ^ 0x1d)),
+        cast_id: format!("{:016x}{:016x}", mix(i ^ 0xca57), mix(i ^ 0x1d)).into(),
         format: LEAF_FORMAT.into(),
         headcount: w.headcount,
-        origin: m.origin.clone(),
+        origin: m.origin.clone().into(),
         rooms,
         tag,
         voter,
@@ -358,25 +359,17 @@ impl Fixture {
             line.push(b'\n');
             out.write_all(&line)?;
             let key = match (&l.tag, l.voter) {
-                (Some(t), _) => VoterKey::tag(t).context("fixture tag")?,
+                (Some(t), _) => VoterKey::tag(t.as_ref()).context("fixture tag")?,
                 (None, Some(v)) => VoterKey::Index(v),
                 (None, None) => anyhow::bail!("fixture leaf without voter"),
             };
-            let answers: Vec<Answer> = l
-                .answers
-                .into_iter()
-                .map(|a| Answer {
-                    question: a.question,
-                    choices: a.choices,
-                })
-                .collect();
             let w = Weights {
                 area_centi: l.area_centi,
                 headcount: l.headcount,
             };
-            recount
-                .add(i, key, w, &answers)
+            let choices = compact_choices(&f.manifest.questions, &l.answers)
                 .map_err(|e| anyhow::anyhow!("fixture leaf {i}: {e}"))?;
+            recount.add_compact(i, key, w, choices);
             let size = i + 1;
             if size % step == 0 && size != f.spec.ballots {
                 checkpoints.push_str(&f.checkpoint_line(size, &tree.root())?);
