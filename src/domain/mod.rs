@@ -9,6 +9,7 @@ pub mod csv_table;
 pub mod headcount;
 pub mod lifecycle;
 pub mod merkle;
+pub mod proposal;
 pub mod record;
 pub mod residents;
 pub mod roles;
