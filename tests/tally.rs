@@ -150,17 +150,7 @@ async fn from_close_to_certified_with_objections_and_co_signatures() {
     not_scrutineer["scrutineers"] = json!([u1, user_id(&app, "zhang")]);
     assert_eq!(app.create_ballot(&f, &not_scrutineer).await.status(), 422);
     // Announcing needs every scrutineer's key: the second has none yet.
-    let res = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/communities/{}/notice", f.slug),
-            Some(&f.organiser),
-        )
-        .json(&json!({ "days": 0, "reason": "测试：无需公告期" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    app.zero_notice(&f).await;
     let opens = app.clock.now() + 60;
     def["opens_at"] = json!(opens);
     def["closes_at"] = json!(opens + 7 * DAY);

@@ -28,6 +28,13 @@ pub fn candidates(conn: &mut DbConn, community_id: i64) -> DbResult<Vec<Candidat
         .select((users::id, users::display_name))
         .order(users::id)
         .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let keys: std::collections::HashMap<i64, String> = scrutineer_keys::table
+        .filter(scrutineer_keys::user_id.eq_any(&ids))
+        .select((scrutineer_keys::user_id, scrutineer_keys::public_key))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
     let mut out: Vec<Candidate> = Vec::with_capacity(rows.len());
     for (user_id, name) in rows {
         if out.iter().any(|c| c.user_id == user_id) {
@@ -36,7 +43,7 @@ pub fn candidates(conn: &mut DbConn, community_id: i64) -> DbResult<Vec<Candidat
         out.push(Candidate {
             user_id,
             name,
-            public_key: key_of(conn, user_id)?,
+            public_key: keys.get(&user_id).cloned(),
         });
     }
     Ok(out)

@@ -120,17 +120,8 @@ pub fn compact_choices<A: AnswerView>(
     if valid != answers {
         return Err(RecountError::NotCanonical);
     }
-    let mut choices = Vec::new();
-    let mut off = 0;
-    for (q, a) in questions.iter().zip(answers) {
-        for c in &a.choices {
-            if let Some(i) = q.options.iter().position(|o| &o.id == c) {
-                choices.push(u16::try_from(off + i).unwrap_or(u16::MAX));
-            }
-        }
-        off += q.options.len();
-    }
-    Ok(choices.into_boxed_slice())
+    // Valid and canonical answers always pass the fast path (property-tested below).
+    canonical_choices(questions, &answers).ok_or(RecountError::NotCanonical)
 }
 
 /// The fast path of [`compact_choices`], without allocating for the check: `Some` exactly when

@@ -11,8 +11,8 @@ use crate::domain::ballot::{Leaf, Manifest, Privacy};
 use crate::domain::merkle;
 use crate::domain::tally::Weights;
 use crate::domain::tally_record::{
-    self, Cosignature, Objection, RecordCheckpoint, RecordInput, Recount, SignedRecord, Stage,
-    TallyRecord, VoterKey,
+    self, Cosignature, Objection, RecordCheckpoint, RecordInput, Recount, Stage, TallyRecord,
+    VoterKey,
 };
 use crate::error::{AppError, AppResult, Msg};
 
@@ -45,9 +45,7 @@ pub fn preliminary(
     let voters = usize::try_from(manifest.electorate.voters).unwrap_or(0);
     let mut recount = Recount::with_capacity(&questions, voters);
     let texts = db_tally::leaf_texts(conn, b.id)?;
-    let mut tree = merkle::MerkleTree::new();
     for (i, text) in texts.iter().enumerate() {
-        tree.push(merkle::leaf_hash(text.as_bytes()));
         let leaf: Leaf = serde_json::from_str(text).map_err(AppError::internal)?;
         let key = match manifest.privacy {
             Privacy::Open => VoterKey::Index(leaf.voter.unwrap_or(-1)),
@@ -69,6 +67,7 @@ pub fn preliminary(
     // The final checkpoint, signed at close, covers exactly these leaves.
     let origin = manifest.origin.clone();
     ledger.ensure_checkpoint(conn, b, &origin, size)?;
+    let root = ledger.with_tree(conn, b.id, size, |t| Ok(t.root_at(size)?))?;
     let now = ledger.clock.now();
     let record = tally_record::preliminary(
         RecordInput {
@@ -76,7 +75,7 @@ pub fn preliminary(
             manifest_sha256: tokens::sha256_hex(manifest_text),
             checkpoint: RecordCheckpoint {
                 size,
-                root: merkle::to_hex(&tree.root()),
+                root: merkle::to_hex(&root),
             },
             tallied_at: now,
             objection_days: i64::from(c.objection_days),
@@ -110,18 +109,6 @@ fn store(
     };
     db_tally::insert_record(conn, &row)?;
     Ok(row)
-}
-
-/// The stored record of a stage, parsed.
-pub fn record(conn: &mut DbConn, ballot_id: i64, stage: &str) -> AppResult<Option<RecordRow>> {
-    Ok(db_tally::record(conn, ballot_id, stage)?)
-}
-
-pub fn signed(row: &RecordRow) -> AppResult<SignedRecord> {
-    Ok(SignedRecord {
-        record: serde_json::from_str(&row.record).map_err(AppError::internal)?,
-        signature: row.signature.clone(),
-    })
 }
 
 /// Write the final record: refuses while an objection is unanswered. The caller has checked

@@ -49,9 +49,9 @@ async fn latest_result(state: &web::Data<AppState>, b: &BallotRow) -> AppResult<
     let id = b.id;
     let row = state
         .with_db(move |conn| {
-            Ok(match count::record(conn, id, count::FINAL)? {
+            Ok(match db_tally::record(conn, id, count::FINAL)? {
                 Some(r) => Some(r),
-                None => count::record(conn, id, count::PRELIMINARY)?,
+                None => db_tally::record(conn, id, count::PRELIMINARY)?,
             })
         })
         .await?;
@@ -430,7 +430,7 @@ pub async fn cosign_page(
             let me = db_tally::scrutineers(conn, id)?
                 .into_iter()
                 .find(|s| s.user_id == uid);
-            let final_row = count::record(conn, id, count::FINAL)?;
+            let final_row = db_tally::record(conn, id, count::FINAL)?;
             let mine = match &me {
                 Some(s) => db_tally::cosignatures(conn, id)?
                     .into_iter()

@@ -15,7 +15,6 @@ use crate::db::ballots::BallotRow;
 use crate::db::communities::Community;
 use crate::db::tally as db_tally;
 use crate::db::{audit, write_tx};
-use crate::domain::ballot;
 use crate::domain::lifecycle::Status;
 use crate::domain::roles::Action;
 use crate::error::{AppError, AppResult, FieldError, Msg};
@@ -224,7 +223,7 @@ pub async fn api_record(
     let c = community_by_slug(&state, &slug).await?;
     let b = load(&state, &c, id, None).await?;
     let row = state
-        .with_db(move |conn| count::record(conn, b.id, stage))
+        .with_db(move |conn| Ok(db_tally::record(conn, b.id, stage)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let sig = serde_json::to_string(&row.signature).map_err(AppError::internal)?;
@@ -394,9 +393,4 @@ fn archive(id: i64, files: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
     let mut gz = tar.into_inner()?;
     gz.flush()?;
     gz.finish()
-}
-
-/// The ballot's origin, for pages.
-pub fn origin_of(state: &AppState, c: &Community, id: i64) -> String {
-    ballot::origin(&state.settings.log_name, &c.slug, id)
 }

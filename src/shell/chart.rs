@@ -20,11 +20,7 @@ pub struct Bar {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    tera::escape_html(s)
 }
 
 /// Bars of `part / base`, with the threshold's line; `title` names the chart for screen

@@ -113,9 +113,9 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
-    /// A ballot announced now and opened at once: the community's notice period is set to
-    /// zero (with a reason), the window opens in a minute, and the clock is moved past it.
-    pub async fn open_ballot(&self, f: &Fixture, mut def: Value) -> i64 {
+    /// Set the community's notice period to zero days (with a reason), so a ballot can be
+    /// announced and opened at once.
+    pub async fn zero_notice(&self, f: &Fixture) {
         let res = self
             .api(
                 Method::PUT,
@@ -127,6 +127,12 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
+    }
+
+    /// A ballot announced now and opened at once: the community's notice period is set to
+    /// zero (with a reason), the window opens in a minute, and the clock is moved past it.
+    pub async fn open_ballot(&self, f: &Fixture, mut def: Value) -> i64 {
+        self.zero_notice(f).await;
         let opens = self.clock.now() + 60;
         def["opens_at"] = json!(opens);
         def["closes_at"] = json!(opens + 7 * DAY);
