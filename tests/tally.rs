@@ -485,6 +485,53 @@ async fn no_quorum_is_counted_and_published_as_such() {
         200
     );
     app.create_owner_user("zhang", "owner-password", "sanyijing", "A1");
+    // The community's objection period: 1 to 60 days, set by organisers only.
+    let set_days = |token: String, days: i64| {
+        app.api(
+            Method::PUT,
+            "/api/v1/communities/sanyijing/objection-period",
+            Some(&token),
+        )
+        .json(&json!({ "days": days }))
+        .send()
+    };
+    assert_eq!(
+        set_days(f.organiser.clone(), 0).await.unwrap().status(),
+        422
+    );
+    assert_eq!(
+        set_days(f.organiser.clone(), 61).await.unwrap().status(),
+        422
+    );
+    let zhang = app.token("zhang", "owner-password").await;
+    assert_eq!(set_days(zhang, 3).await.unwrap().status(), 403);
+    assert_eq!(
+        set_days(f.organiser.clone(), 4).await.unwrap().status(),
+        200
+    );
+    // The same from the page, without JavaScript.
+    let browser = app.browser_login("organiser", "organiser-password").await;
+    let html = browser
+        .get(app.url("/c/sanyijing/ballots"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"objection-days\""));
+    let res = browser
+        .post(app.url("/c/sanyijing/objection-period"))
+        .form(&[("csrf", common::csrf_of(&html).as_str()), ("days", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let mut conn = app.db.connect();
+    let c = yishiting::db::communities::by_slug(&mut conn, "sanyijing")
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.objection_days, 3);
     let id = app.open_ballot(&f, definition(0, 0)).await;
     let t = app.token("zhang", "owner-password").await;
     let res = app
@@ -499,6 +546,13 @@ async fn no_quorum_is_counted_and_published_as_such() {
     assert_eq!(b["status"], "tallied");
     let rec = app.board_json("sanyijing", id, "tally/preliminary").await;
     assert_eq!(rec["record"]["participation"]["met"], false);
+    assert_eq!(rec["record"]["objection_period"]["days"], 3);
+    assert_eq!(
+        rec["record"]["objection_period"]["ends_at"]
+            .as_i64()
+            .unwrap(),
+        rec["record"]["tallied_at"].as_i64().unwrap() + 3 * DAY
+    );
     assert_eq!(
         rec["record"]["questions"][0]["outcome"],
         json!({"kind": "no_quorum"})

@@ -308,3 +308,12 @@ pub fn community_of(
         .into_iter()
         .next())
 }
+
+/// Set a community's objection period (询异公示), in days.
+pub fn set_objection_days(conn: &mut DbConn, community_id: i64, days: i32) -> DbResult<()> {
+    use super::schema::communities;
+    diesel::update(communities::table.filter(communities::id.eq(community_id)))
+        .set(communities::objection_days.eq(days))
+        .execute(conn)?;
+    Ok(())
+}

@@ -36,6 +36,7 @@ use crate::shell::errors::{Problem, ProblemField};
         super::tally_api::api_cosign, super::tally_api::api_objections,
         super::tally_api::api_add_objection, super::tally_api::api_respond,
         super::tally_api::api_set_key, super::tally_api::api_bundle,
+        super::tally_api::api_set_objection_days,
     ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
     modifiers(&BearerAuth),

@@ -77,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{slug}/audit").get(people::audit_page))
         // Ballots: organisers' pages, the owner's voting pages, the public board.
         .service(web::resource("/c/{slug}/notice").post(ballots::notice_submit))
+        .service(web::resource("/c/{slug}/objection-period").post(tally::objection_days_submit))
         .service(
             web::resource("/c/{slug}/ballots")
                 .get(ballots::list_page)
@@ -207,6 +208,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             web::resource("/objections/{objection}/response")
                                 .post(tally_api::api_respond),
                         ),
+                )
+                .service(
+                    web::resource("/communities/{slug}/objection-period")
+                        .put(tally_api::api_set_objection_days),
                 )
                 .service(
                     web::resource("/communities/{slug}/scrutineer-key").put(tally_api::api_set_key),

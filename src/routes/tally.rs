@@ -486,3 +486,23 @@ pub async fn cosign_submit(
         c.slug
     )))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ObjectionDaysForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub days: String,
+}
+
+pub async fn objection_days_submit(
+    req: HttpRequest,
+    page: PageCtx,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<ObjectionDaysForm>,
+) -> AppResult<HttpResponse> {
+    auth::check_csrf(&req, &form.csrf)?;
+    let days = form.days.trim().parse().unwrap_or(0);
+    let c = tally_api::set_objection_days(&state, page.user()?, &slug, days).await?;
+    Ok(see_other(&format!("/c/{}/ballots", c.slug)))
+}

@@ -394,3 +394,60 @@ fn archive(id: i64, files: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
     gz.flush()?;
     gz.finish()
 }
+
+/// The longest objection period a community may set, in days.
+pub const MAX_OBJECTION_DAYS: i32 = 60;
+
+/// Set the community's objection period after a preliminary result (organisers).
+pub async fn set_objection_days(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    slug: &str,
+    days: i32,
+) -> AppResult<Community> {
+    let c = authorise(state, user, slug, Action::ManageBallots).await?;
+    if !(1..=MAX_OBJECTION_DAYS).contains(&days) {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "days",
+            Msg::new("objection-days-error").arg("max", i64::from(MAX_OBJECTION_DAYS)),
+        )]));
+    }
+    let (cid, actor, before) = (c.id, user.user.id, c.objection_days);
+    state
+        .with_db(move |conn| {
+            write_tx(conn, |conn| {
+                db_tally::set_objection_days(conn, cid, days)?;
+                audit::append(
+                    conn,
+                    Some(cid),
+                    Some(actor),
+                    "community.objection_days",
+                    &serde_json::json!({ "days": before }),
+                    &serde_json::json!({ "days": days }),
+                )?;
+                Ok(())
+            })
+        })
+        .await?;
+    community_by_slug(state, slug).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ObjectionDaysRequest {
+    /// Days of the objection period (1 to 60; 7 by default).
+    pub days: i32,
+}
+
+/// Set the community's objection period (询异公示, 7 days by default).
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/objection-period", tag = "ballots",
+    params(("slug" = String, Path)), security(("bearer" = [])), request_body = ObjectionDaysRequest,
+    responses((status = 200), (status = 422, body = crate::shell::errors::Problem)))]
+pub async fn api_set_objection_days(
+    user: Authed,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<ObjectionDaysRequest>,
+) -> AppResult<HttpResponse> {
+    let c = set_objection_days(&state, &user.0, &slug, body.days).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "days": c.objection_days })))
+}

@@ -559,3 +559,6 @@ cosign-step-submit = Step 2: submit the signature
 cosign-signature = Signature (base64)
 cosign-submit = Submit signature
 nav-scrutineer = Scrutiny
+objection-days-heading = Objection period
+objection-days-label = Days for objections after a preliminary result (7 by default)
+objection-days-error = The objection period must be 1 to { $max } days.

@@ -559,3 +559,6 @@ cosign-step-submit = 第二步：提交签名
 cosign-signature = 签名（Base64）
 cosign-submit = 提交签名
 nav-scrutineer = 监票
+objection-days-heading = 询异公示期
+objection-days-label = 初步结果公布后的询异天数（默认 7 天）
+objection-days-error = 询异期须为 1 到 { $max } 天。
