@@ -489,6 +489,7 @@ pub fn seed_ballot(
         closes_at: now + 14 * 86_400,
         scrutineers: Vec::new(),
         cosignatures_required: 0,
+        custom_rule: None,
     };
     let b = service::create(&mut conn, &ledger, &c, organiser, &input)?;
     let year = crate::routes::residents::current_year();

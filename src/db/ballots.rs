@@ -8,8 +8,9 @@ use super::schema::{
     ballot_checkpoints, ballot_leaves, ballot_voter_owners, ballot_voters, ballots, communities,
 };
 use super::{DbConn, DbResult};
-use crate::domain::ballot::{Definition, Question};
+use crate::domain::ballot::{CountingRule, Definition, Question};
 use crate::domain::lifecycle::Status;
+use crate::domain::tally::Rule;
 
 /// Run a batch insert on the concrete connection: diesel's `MultiConnection` cannot batch.
 macro_rules! batch_insert {
@@ -53,6 +54,8 @@ pub struct BallotRow {
     pub cosignatures_required: i32,
     /// When the objection period after the preliminary result ends.
     pub objection_ends_at: Option<i64>,
+    /// A custom counting rule's parts (JSON of [`Rule`]); `None` for the presets.
+    pub custom_rule: Option<String>,
 }
 
 impl BallotRow {
@@ -68,11 +71,26 @@ impl BallotRow {
     pub fn scope(&self) -> Vec<i64> {
         serde_json::from_str(&self.scope_buildings).unwrap_or_default()
     }
+    /// The counting rule this ballot follows: its custom parts, or the preset.
+    pub fn rule(&self) -> Rule {
+        let id = CountingRule::parse(&self.counting_rule).unwrap_or(CountingRule::Ordinary);
+        self.custom_rule
+            .as_deref()
+            .filter(|_| id == CountingRule::Custom)
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_else(|| Rule::preset(id))
+    }
+    /// The custom rule's parts, when set.
+    pub fn custom_rule(&self) -> Option<Rule> {
+        self.custom_rule
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+    }
 }
 
 /// The columns a draft's definition fills, for creating it and for editing it.
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = ballots)]
+#[diesel(table_name = ballots, treat_none_as_null = true)]
 struct DraftContent<'a> {
     title: &'a str,
     description: &'a str,
@@ -86,6 +104,7 @@ struct DraftContent<'a> {
     updated_at: i64,
     scrutineer_ids: String,
     cosignatures_required: i32,
+    custom_rule: Option<String>,
 }
 
 impl<'a> DraftContent<'a> {
@@ -104,6 +123,10 @@ impl<'a> DraftContent<'a> {
             updated_at: now,
             scrutineer_ids: serde_json::to_string(&def.scrutineers).unwrap_or_else(|_| "[]".into()),
             cosignatures_required: i32::try_from(def.cosignatures_required).unwrap_or(0),
+            custom_rule: def
+                .custom_rule
+                .as_ref()
+                .and_then(|r| serde_json::to_string(r).ok()),
         }
     }
 }

@@ -182,6 +182,7 @@ diesel::table! {
         scrutineer_ids -> Text,
         cosignatures_required -> Integer,
         objection_ends_at -> Nullable<BigInt>,
+        custom_rule -> Nullable<Text>,
     }
 }
 

@@ -6,6 +6,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::custom_rule::{self, CustomRuleInput};
+use super::tally::Rule;
+
 /// The default notice period: an owners' assembly is announced at least 15 days before it
 /// meets (业主大会和业主委员会指导规则, 2009).
 pub const DEFAULT_NOTICE_DAYS: i32 = 15;
@@ -115,14 +118,14 @@ pub struct Invalid {
     pub message: &'static str,
 }
 
-fn invalid(field: impl Into<String>, message: &'static str) -> Invalid {
+pub(crate) fn invalid(field: impl Into<String>, message: &'static str) -> Invalid {
     Invalid {
         field: field.into(),
         message,
     }
 }
 
-fn check_text(
+pub(crate) fn check_text(
     out: &mut Vec<Invalid>,
     field: &str,
     text: &str,
@@ -274,6 +277,8 @@ pub struct Definition {
     pub scrutineers: Vec<i64>,
     /// Co-signatures needed before the result can be certified.
     pub cosignatures_required: i64,
+    /// With `counting_rule` = `custom`: the rule's parts, checked.
+    pub custom_rule: Option<Rule>,
 }
 
 /// At most this many scrutineers per ballot.
@@ -305,6 +310,10 @@ pub struct DefinitionInput {
     /// How many of them must co-sign the final tally record before it can be certified.
     #[serde(default)]
     pub cosignatures_required: i64,
+    /// Required with `counting_rule` = `custom`, refused otherwise: the thresholds and the
+    /// provision they follow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_rule: Option<CustomRuleInput>,
 }
 
 fn default_privacy() -> String {
@@ -373,6 +382,18 @@ pub fn validate_definition(
             "ballot-error-cosignatures-required",
         ));
     }
+    let custom_rule = match (counting_rule, &input.custom_rule) {
+        (Some(CountingRule::Custom), Some(parts)) => custom_rule::validate(parts, &mut problems),
+        (Some(CountingRule::Custom), None) => {
+            problems.push(invalid("custom_rule", "ballot-error-custom-rule-missing"));
+            None
+        }
+        (_, Some(_)) => {
+            problems.push(invalid("custom_rule", "ballot-error-custom-rule-unused"));
+            None
+        }
+        (_, None) => None,
+    };
     let questions = match validate_questions(&input.questions) {
         Ok(q) => q,
         Err(mut p) => {
@@ -393,6 +414,7 @@ pub fn validate_definition(
             closes_at: input.closes_at,
             scrutineers,
             cosignatures_required: input.cosignatures_required,
+            custom_rule,
         }),
         _ => Err(problems),
     }
@@ -527,6 +549,7 @@ mod tests {
             closes_at: 1_800_086_400,
             scrutineers: vec![],
             cosignatures_required: 0,
+            custom_rule: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod area;
 pub mod ballot;
 pub mod community;
 pub mod csv_table;
+pub mod custom_rule;
 pub mod headcount;
 pub mod lifecycle;
 pub mod merkle;

@@ -231,9 +231,7 @@ pub fn announce(
             area_centi: snapshot.area_centi,
             headcount: snapshot.headcount,
         },
-        rule: Some(crate::domain::tally::Rule::preset(
-            ballot::CountingRule::parse(&b.counting_rule).unwrap_or(ballot::CountingRule::Ordinary),
-        )),
+        rule: Some(b.rule()),
         scrutineers: scrutineers
             .iter()
             .map(|s| ballot::ManifestScrutineer {

@@ -13,14 +13,20 @@ use crate::clock;
 use crate::db::ballots as db_ballots;
 use crate::db::roster;
 use crate::domain::ballot::{self, DefinitionInput, QuestionInput};
+use crate::domain::custom_rule::CustomRuleInput;
 use crate::domain::lifecycle::Status;
 use crate::domain::roles::Action;
+use crate::domain::tally::{Dual, Rule, Threshold};
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::ledger::service;
 use crate::shell::PageCtx;
 
 /// How many question slots the editor shows (empty ones are ignored).
 pub const QUESTION_SLOTS: usize = 6;
+
+fn ordinary() -> Rule {
+    Rule::preset(ballot::CountingRule::Ordinary)
+}
 
 /// A form body as name/value pairs, keeping repeated names (checkboxes).
 pub type Pairs = Vec<(String, String)>;
@@ -59,6 +65,86 @@ struct EditorForm {
     questions: Vec<QuestionSlot>,
     scrutineers: Vec<i64>,
     cosignatures_required: String,
+    /// A custom rule's four thresholds, in [`CUSTOM_PARTS`] order, and its citation.
+    custom: Vec<CustomPart>,
+    custom_citation: String,
+}
+
+/// The custom rule's thresholds in the editor: participation and pass, area and headcount.
+const CUSTOM_PARTS: [&str; 4] = [
+    "participation_area",
+    "participation_headcount",
+    "pass_area",
+    "pass_headcount",
+];
+
+/// One threshold of a custom rule in the editor: a fraction such as `2/3` and a comparison,
+/// `at_least` (以上, >=), `more_than` (过半数/超过, >) or, for area, `none` (area not counted).
+#[derive(Debug, Default, Serialize)]
+struct CustomPart {
+    name: &'static str,
+    fraction: String,
+    cmp: String,
+}
+
+impl CustomPart {
+    fn of(name: &'static str, t: Option<&Threshold>) -> Self {
+        Self {
+            name,
+            fraction: t.map_or_else(String::new, |t| format!("{}/{}", t.num, t.den)),
+            cmp: match t {
+                None => "none",
+                Some(t) if t.strict => "more_than",
+                Some(_) => "at_least",
+            }
+            .into(),
+        }
+    }
+
+    /// The threshold as typed; an unreadable fraction becomes `0/0`, which validation names.
+    fn threshold(&self) -> Option<Threshold> {
+        if self.cmp == "none" {
+            return None;
+        }
+        let mut it = self.fraction.trim().splitn(2, ['/', '／']);
+        let mut num = || it.next().and_then(|n| n.trim().parse::<u32>().ok());
+        let (num, den) = (num().unwrap_or(0), num().unwrap_or(0));
+        Some(Threshold {
+            num,
+            den,
+            strict: self.cmp == "more_than",
+        })
+    }
+}
+
+/// The editor's custom-rule fields for a rule (the ordinary preset's when none is set).
+fn custom_parts(rule: &Rule) -> Vec<CustomPart> {
+    let [pa, ph, sa, sh] = CUSTOM_PARTS;
+    vec![
+        CustomPart::of(pa, rule.participation.area.as_ref()),
+        CustomPart::of(ph, Some(&rule.participation.headcount)),
+        CustomPart::of(sa, rule.pass.area.as_ref()),
+        CustomPart::of(sh, Some(&rule.pass.headcount)),
+    ]
+}
+
+fn custom_input(f: &EditorForm) -> Option<CustomRuleInput> {
+    if f.counting_rule.trim() != ballot::CountingRule::Custom.as_str() {
+        return None;
+    }
+    let t = |i: usize| f.custom.get(i).and_then(CustomPart::threshold);
+    let zero = Threshold::at_least(0, 0);
+    Some(CustomRuleInput {
+        participation: Dual {
+            area: t(0),
+            headcount: t(1).unwrap_or(zero),
+        },
+        pass: Dual {
+            area: t(2),
+            headcount: t(3).unwrap_or(zero),
+        },
+        citation: f.custom_citation.clone(),
+    })
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -87,6 +173,15 @@ fn editor_from_pairs(p: &Pairs) -> EditorForm {
             .filter_map(|s| s.parse().ok())
             .collect(),
         cosignatures_required: field(p, "cosignatures_required").into(),
+        custom: CUSTOM_PARTS
+            .iter()
+            .map(|&name| CustomPart {
+                name,
+                fraction: field(p, &format!("cr_{name}")).into(),
+                cmp: field(p, &format!("cr_{name}_cmp")).into(),
+            })
+            .collect(),
+        custom_citation: field(p, "cr_citation").into(),
         questions: (1..=QUESTION_SLOTS)
             .map(|i| QuestionSlot {
                 kind: field(p, &format!("q{i}_kind")).into(),
@@ -130,6 +225,8 @@ fn editor_from_row(b: &db_ballots::BallotRow) -> EditorForm {
         questions,
         scrutineers: b.scrutineer_ids(),
         cosignatures_required: b.cosignatures_required.to_string(),
+        custom: custom_parts(&b.custom_rule().unwrap_or_else(ordinary)),
+        custom_citation: b.custom_rule().map(|r| r.citation).unwrap_or_default(),
     }
 }
 
@@ -159,7 +256,9 @@ fn definition_from_pairs(p: &Pairs) -> Result<DefinitionInput, AppError> {
             max_choices: q.max_choices.trim().parse().ok(),
         })
         .collect();
+    let custom_rule = custom_input(&f);
     Ok(DefinitionInput {
+        custom_rule,
         title: f.title,
         description: f.description,
         kind: f.kind,
@@ -281,6 +380,7 @@ pub async fn new_page(
         kind: "assembly_matter".into(),
         privacy: "open".into(),
         counting_rule: "ordinary".into(),
+        custom: custom_parts(&ordinary()),
         opens_at: clock::input_shanghai(start),
         closes_at: clock::input_shanghai(start + 7 * 86_400),
         questions: (0..QUESTION_SLOTS)

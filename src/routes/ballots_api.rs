@@ -26,6 +26,9 @@ pub struct BallotView {
     pub scope_buildings: Vec<i64>,
     pub privacy: String,
     pub counting_rule: String,
+    /// The rule's thresholds and citation (the preset's, or a custom rule's parts).
+    #[schema(value_type = Object)]
+    pub rule: crate::domain::tally::Rule,
     #[schema(value_type = Vec<Object>)]
     pub questions: Vec<ballot::Question>,
     /// Unix seconds, UTC.
@@ -48,6 +51,7 @@ pub fn view(state: &AppState, c: &Community, b: &BallotRow) -> BallotView {
         scope_buildings: b.scope(),
         privacy: b.privacy.clone(),
         counting_rule: b.counting_rule.clone(),
+        rule: b.rule(),
         questions: b.questions(),
         opens_at: b.opens_at,
         closes_at: b.closes_at,

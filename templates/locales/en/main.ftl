@@ -562,3 +562,18 @@ nav-scrutineer = Scrutiny
 objection-days-heading = Objection period
 objection-days-label = Days for objections after a preliminary result (7 by default)
 objection-days-error = The objection period must be 1 to { $max } days.
+
+# Custom counting rules
+editor-custom-rule = Custom counting rule (used only when the counting rule is "Custom rule")
+editor-custom-rule-hint = Enter each threshold as a fraction such as 2/3. "At least" includes the number itself; "more than" does not ("more than half" is more than 1/2). Participation is measured against the whole electorate, approval against those who took part.
+editor-cr-participation_area = Participation: exclusive area
+editor-cr-participation_headcount = Participation: headcount
+editor-cr-pass_area = Approval: participating area
+editor-cr-pass_headcount = Approval: participating headcount
+cmp-at_least = at least (≥, inclusive)
+cmp-more_than = more than (>, strict)
+cmp-none = area not counted
+editor-cr-citation = What the rule follows (the provision or decision, quoted; it goes into the manifest, the tally record and the result notice)
+ballot-error-custom-threshold = A threshold must be a fraction above 0 and at most 1, such as 2/3; "more than 1/1" can never be met.
+ballot-error-custom-rule-missing = With "Custom rule", fill in every threshold and what the rule follows.
+ballot-error-custom-rule-unused = Custom thresholds can be set only when the counting rule is "Custom rule".

@@ -562,3 +562,18 @@ nav-scrutineer = 监票
 objection-days-heading = 询异公示期
 objection-days-label = 初步结果公布后的询异天数（默认 7 天）
 objection-days-error = 询异期须为 1 到 { $max } 天。
+
+# Custom counting rules
+editor-custom-rule = 自定义计票规则（仅在计票规则选“其他规则”时使用）
+editor-custom-rule-hint = 每项填一个分数，如 2/3。“以上”包括本数，“超过”不包括本数（“过半数”即超过 1/2）。参与门槛以全体业主为基数，同意门槛以参与表决者为基数。
+editor-cr-participation_area = 参与表决：专有部分面积
+editor-cr-participation_headcount = 参与表决：人数
+editor-cr-pass_area = 同意：参与表决的专有部分面积
+editor-cr-pass_headcount = 同意：参与表决的人数
+cmp-at_least = 以上（≥，含本数）
+cmp-more_than = 超过（>，不含本数）
+cmp-none = 不计面积
+editor-cr-citation = 规则依据（引用条文或决定原文，将写入清单、计票记录和结果公告）
+ballot-error-custom-threshold = 门槛须是大于 0、不超过 1 的分数，如 2/3；“超过 1/1”无法达到。
+ballot-error-custom-rule-missing = 选“其他规则”时，请填写各项门槛和规则依据。
+ballot-error-custom-rule-unused = 只有计票规则为“其他规则”时才能设置自定义门槛。
