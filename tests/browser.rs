@@ -7,9 +7,7 @@ mod common;
 #[path = "common/browser.rs"]
 mod harness;
 
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use harness::*;
 use serde_json::{json, Value};
 
