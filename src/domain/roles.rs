@@ -88,6 +88,16 @@ pub enum Action {
     ManageBallots,
     /// Register a scrutineer key and co-sign tally records (scrutineers).
     Scrutinise,
+    /// Take part in the forum: raise proposals, comment, report comments, file building
+    /// reports (any member: an owner of the community or anyone holding a role in it).
+    Participate,
+    /// Review, answer, put to a vote and close proposals; hide and restore comments; block
+    /// users (organisers).
+    ModerateForum,
+    /// Read the moderation log (organisers and scrutineers).
+    ReadModerationLog,
+    /// Draft conventions, decide amendments, put a version to a ballot (organisers).
+    ManageConventions,
 }
 
 /// Everything one user holds.
@@ -121,10 +131,23 @@ impl Grants {
             | Action::EditRoster
             | Action::IssueCodes
             | Action::ViewUsers
-            | Action::ManageBallots => organiser,
-            Action::ViewRoster | Action::ViewAudit => organiser || scrutineer,
+            | Action::ManageBallots
+            | Action::ModerateForum
+            | Action::ManageConventions => organiser,
+            Action::ViewRoster | Action::ViewAudit | Action::ReadModerationLog => {
+                organiser || scrutineer
+            }
             Action::Scrutinise => scrutineer,
+            Action::Participate => self.communities().contains(&community),
         }
+    }
+
+    /// May this user handle the building reports of `building` in `community`: its building
+    /// lead (楼栋长), or an organiser of the community?
+    pub fn handles_building(&self, community: i64, building: i64) -> bool {
+        self.is_admin
+            || self.organiser_of.contains(&community)
+            || self.building_lead_of.contains(&(community, building))
     }
 
     /// Communities in which this user holds any role or owns a unit.
@@ -144,7 +167,7 @@ impl Grants {
 mod tests {
     use super::*;
 
-    const ALL: [Action; 10] = [
+    const ALL: [Action; 14] = [
         Action::CreateCommunity,
         Action::AppointOrganiser,
         Action::AppointHelpers,
@@ -155,6 +178,10 @@ mod tests {
         Action::ViewAudit,
         Action::ManageBallots,
         Action::Scrutinise,
+        Action::Participate,
+        Action::ModerateForum,
+        Action::ReadModerationLog,
+        Action::ManageConventions,
     ];
 
     #[test]
@@ -177,7 +204,7 @@ mod tests {
         };
         for a in ALL {
             assert!(admin.allows(a, 1));
-            assert!(!owner.allows(a, 1), "{a:?}");
+            assert_eq!(owner.allows(a, 1), a == Action::Participate, "{a:?}");
             assert!(!organiser.allows(a, 2), "organiser of 1 in 2: {a:?}");
             assert!(!scrutineer.allows(a, 2));
         }
@@ -189,5 +216,25 @@ mod tests {
         assert!(scrutineer.allows(Action::ViewAudit, 1));
         assert!(!scrutineer.allows(Action::EditRoster, 1));
         assert!(!scrutineer.allows(Action::IssueCodes, 1));
+    }
+
+    #[test]
+    fn members_participate_and_leads_handle_their_own_building() {
+        let lead = Grants {
+            building_lead_of: [(1, 7)].into(),
+            ..Default::default()
+        };
+        assert!(lead.allows(Action::Participate, 1));
+        assert!(!lead.allows(Action::Participate, 2));
+        assert!(!lead.allows(Action::ModerateForum, 1));
+        assert!(lead.handles_building(1, 7));
+        assert!(!lead.handles_building(1, 8));
+        let organiser = Grants {
+            organiser_of: [1].into(),
+            ..Default::default()
+        };
+        assert!(organiser.handles_building(1, 8));
+        assert!(!organiser.handles_building(2, 8));
+        assert!(!Grants::default().allows(Action::Participate, 1));
     }
 }
