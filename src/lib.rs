@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod forum;
 pub mod i18n;
 pub mod ledger;
 pub mod routes;

@@ -25,6 +25,12 @@ pub struct Community {
     pub notice_reason: String,
     /// Days of the objection period (询异公示) after a preliminary result (default 7).
     pub objection_days: i32,
+    /// The co-sign level at which an extraordinary assembly must be convened, as a fraction
+    /// of the area or of the headcount (default 1/5, the 2009 Guidance Rules).
+    pub cosign_level_num: i32,
+    pub cosign_level_den: i32,
+    /// Reports that hide a comment pending review (default 3).
+    pub report_hide_threshold: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -58,4 +64,22 @@ pub fn by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<Community>> {
         .load(conn)?
         .into_iter()
         .next())
+}
+
+/// Set the forum's settings: the co-sign level (`num/den`) and the reports that hide a
+/// comment pending review.
+pub fn set_forum_settings(
+    conn: &mut DbConn,
+    community_id: i64,
+    level: (i32, i32),
+    hide_after: i32,
+) -> DbResult<()> {
+    diesel::update(communities::table.filter(communities::id.eq(community_id)))
+        .set((
+            communities::cosign_level_num.eq(level.0),
+            communities::cosign_level_den.eq(level.1),
+            communities::report_hide_threshold.eq(hide_after),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

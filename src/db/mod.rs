@@ -7,7 +7,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod ballots;
+pub mod comments;
 pub mod communities;
+pub mod proposals;
 pub mod residents;
 pub mod roster;
 pub mod schema;

@@ -11,6 +11,9 @@ diesel::table! {
         notice_days -> Integer,
         notice_reason -> Text,
         objection_days -> Integer,
+        cosign_level_num -> Integer,
+        cosign_level_den -> Integer,
+        report_hide_threshold -> Integer,
     }
 }
 
@@ -291,6 +294,134 @@ diesel::joinable!(unit_owners -> owners (owner_id));
 diesel::joinable!(role_grants -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    proposals (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        author_id -> BigInt,
+        title -> Text,
+        body -> Text,
+        category -> Text,
+        building_id -> Nullable<BigInt>,
+        status -> Text,
+        status_reason -> Text,
+        response -> Text,
+        ballot_id -> Nullable<BigInt>,
+        cosigners -> Integer,
+        cosign_area_centi -> BigInt,
+        cosign_headcount -> BigInt,
+        base_area_centi -> BigInt,
+        base_headcount -> BigInt,
+        level_reached_at -> Nullable<BigInt>,
+        root_count -> Integer,
+        comment_count -> Integer,
+        revision -> Integer,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    proposal_revisions (proposal_id, revision) {
+        proposal_id -> BigInt,
+        revision -> Integer,
+        title -> Text,
+        body -> Text,
+        category -> Text,
+        building_id -> Nullable<BigInt>,
+        edited_by -> BigInt,
+        edited_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    proposal_events (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    proposal_cosigns (proposal_id, owner_id) {
+        proposal_id -> BigInt,
+        owner_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        author_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        path -> Text,
+        depth -> Integer,
+        stance -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        hidden_reason -> Text,
+        report_count -> Integer,
+        child_count -> Integer,
+        reply_count -> Integer,
+        revision -> Integer,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    comment_revisions (comment_id, revision) {
+        comment_id -> BigInt,
+        revision -> Integer,
+        body -> Text,
+        edited_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    comment_reports (comment_id, reporter_id) {
+        comment_id -> BigInt,
+        reporter_id -> BigInt,
+        reason -> Text,
+        note -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> BigInt,
+        reason -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_blocks (community_id, user_id) {
+        community_id -> BigInt,
+        user_id -> BigInt,
+        blocked_by -> BigInt,
+        reason -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(proposals -> users (author_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     communities,
     buildings,
@@ -315,4 +446,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     tally_records,
     ballot_objections,
     tally_cosignatures,
+    proposals,
+    proposal_revisions,
+    proposal_events,
+    proposal_cosigns,
+    comments,
+    comment_revisions,
+    comment_reports,
+    moderation_log,
+    user_blocks,
 );

@@ -4,37 +4,52 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ballot::{check_text, invalid, str_enum, Invalid, MAX_DESCRIPTION_CHARS};
+use super::headcount::Electorate;
 use super::tally::{Threshold, Weights};
 
-/// Where a proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Draft,
-    /// Open for discussion and co-signing.
-    Open,
-    /// The organisers are looking at it.
-    UnderReview,
-    /// An organiser gave the official response.
-    Answered,
-    /// Turned into a ballot (linked both ways).
-    PutToVote,
-    Closed,
-    /// Withdrawn by its author, with a reason.
-    Withdrawn,
-}
+str_enum!(
+    /// Where a proposal stands.
+    Status {
+        Draft = "draft",
+        /// Open for discussion and co-signing.
+        Open = "open",
+        /// The organisers are looking at it.
+        UnderReview = "under_review",
+        /// An organiser gave the official response.
+        Answered = "answered",
+        /// Turned into a ballot (linked both ways).
+        PutToVote = "put_to_vote",
+        Closed = "closed",
+        /// Withdrawn by its author, with a reason.
+        Withdrawn = "withdrawn",
+    }
+);
 
-/// What someone asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Publish,
-    Review,
-    Answer,
-    PutToVote,
-    Close,
-    Withdraw,
-}
+str_enum!(
+    /// What someone asks for.
+    Action {
+        Publish = "publish",
+        Review = "review",
+        Answer = "answer",
+        PutToVote = "put_to_vote",
+        Close = "close",
+        Withdraw = "withdraw",
+    }
+);
+
+str_enum!(
+    /// What a proposal is about.
+    Category {
+        Parking = "parking",
+        Sanitation = "sanitation",
+        Pets = "pets",
+        Safety = "safety",
+        Maintenance = "maintenance",
+        PropertyManagement = "property_management",
+        Other = "other",
+    }
+);
 
 /// Who asks: the proposal's author or an organiser of its community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +132,83 @@ pub const EXTRAORDINARY_ASSEMBLY: Threshold = Threshold::at_least(1, 5);
 pub fn reaches_assembly_level(cosigners: Weights, community: Weights, level: Threshold) -> bool {
     level.met(cosigners.area_centi, community.area_centi)
         || level.met(cosigners.headcount, community.headcount)
+}
+
+/// The longest proposal title.
+pub const MAX_PROPOSAL_TITLE_CHARS: usize = 100;
+
+/// A proposal as submitted (API JSON or the form).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProposalInput {
+    pub title: String,
+    /// Markdown; sanitised when shown.
+    pub body: String,
+    /// parking, sanitation, pets, safety, maintenance, property_management or other.
+    pub category: String,
+    /// A building id for a matter of one building; absent for the whole community.
+    #[serde(default)]
+    pub building_id: Option<i64>,
+}
+
+/// A checked proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub title: String,
+    pub body: String,
+    pub category: Category,
+    pub building_id: Option<i64>,
+}
+
+/// Check a submitted proposal; `known_buildings` are the community's building ids.
+pub fn validate(input: &ProposalInput, known_buildings: &[i64]) -> Result<Proposal, Vec<Invalid>> {
+    let mut problems = Vec::new();
+    let title = check_text(
+        &mut problems,
+        "title",
+        &input.title,
+        MAX_PROPOSAL_TITLE_CHARS,
+        true,
+    );
+    let body = check_text(
+        &mut problems,
+        "body",
+        &input.body,
+        MAX_DESCRIPTION_CHARS,
+        true,
+    );
+    let category = Category::parse(input.category.trim());
+    if category.is_none() {
+        problems.push(invalid("category", "proposal-error-category"));
+    }
+    if input
+        .building_id
+        .is_some_and(|b| !known_buildings.contains(&b))
+    {
+        problems.push(invalid("building_id", "ballot-error-unknown-building"));
+    }
+    match category {
+        Some(category) if problems.is_empty() => Ok(Proposal {
+            title,
+            body,
+            category,
+            building_id: input.building_id,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// The co-signers' weights: the voters of the community's electorate (counted by the roster's
+/// headcount rules) that have at least one co-signing owner. Co-owners share one head, as they
+/// share one vote; a second co-owner's co-signature adds nothing.
+pub fn cosign_weights(electorate: &Electorate, cosigning_owners: &[i64]) -> Weights {
+    let mut w = Weights::default();
+    for v in &electorate.voters {
+        if v.owner_ids.iter().any(|o| cosigning_owners.contains(o)) {
+            w.area_centi += v.area;
+            w.headcount += 1;
+        }
+    }
+    w
 }
 
 /// Replies nest at most this deep (a root comment is depth 1).

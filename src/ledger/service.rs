@@ -11,7 +11,7 @@ use crate::domain::ballot::{self, Answer, DefinitionInput};
 use crate::domain::lifecycle::{self, Action, Status};
 use crate::error::{AppError, AppResult, FieldError, Msg};
 
-fn invalid_to_error(problems: Vec<ballot::Invalid>) -> AppError {
+pub(crate) fn invalid_to_error(problems: Vec<ballot::Invalid>) -> AppError {
     AppError::Validation(
         problems
             .into_iter()

@@ -37,6 +37,13 @@ use crate::shell::errors::{Problem, ProblemField};
         super::tally_api::api_add_objection, super::tally_api::api_respond,
         super::tally_api::api_set_key, super::tally_api::api_bundle,
         super::tally_api::api_set_objection_days,
+        super::forum_api::api_list, super::forum_api::api_create, super::forum_api::api_get,
+        super::forum_api::api_update, super::forum_api::api_transition,
+        super::forum_api::api_cosign, super::forum_api::api_comments,
+        super::forum_api::api_add_comment, super::forum_api::api_edit_comment,
+        super::forum_api::api_delete_comment, super::forum_api::api_report,
+        super::forum_api::api_moderate, super::forum_api::api_moderation_log,
+        super::forum_api::api_block, super::forum_api::api_unblock, super::forum_api::api_settings,
     ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
     modifiers(&BearerAuth),
@@ -47,6 +54,7 @@ use crate::shell::errors::{Problem, ProblemField};
         (name = "roster", description = "The owners' roster: units, areas, owners, headcount"),
         (name = "residents", description = "The residents' register: households and residents"),
         (name = "ballots", description = "Ballots: drafting, lifecycle, casting (docs/verification.md)"),
+        (name = "forum", description = "The forum (议事亭): proposals, co-signatures, comments, moderation"),
         (name = "board", description = "The public bulletin board and the RFC 6962-style ballot log API"),
     )
 )]

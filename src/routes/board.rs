@@ -53,6 +53,14 @@ pub async fn board_page(
     ctx.insert("community", &c);
     ctx.insert("ballot", &view(&state, &c, &b));
     ctx.insert("description_html", &markdown::render(&b.description));
+    let bid = b.id;
+    let proposal = state
+        .with_db(move |conn| Ok(crate::db::proposals::by_ballot(conn, bid)?))
+        .await?;
+    ctx.insert(
+        "proposal",
+        &proposal.map(|p| serde_json::json!({ "id": p.id, "title": p.title })),
+    );
     ctx.insert("opens", &clock::format_shanghai(b.opens_at));
     ctx.insert("closes", &clock::format_shanghai(b.closes_at));
     ctx.insert(

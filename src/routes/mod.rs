@@ -7,6 +7,8 @@ pub mod ballots;
 pub mod ballots_api;
 pub mod board;
 pub mod board_api;
+pub mod forum;
+pub mod forum_api;
 pub mod health;
 pub mod me;
 pub mod pages;
@@ -75,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{slug}/roles").post(people::grant_submit))
         .service(web::resource("/c/{slug}/roles/{id}/revoke").post(people::revoke_submit))
         .service(web::resource("/c/{slug}/audit").get(people::audit_page))
+        .configure(forum::routes)
         // Ballots: organisers' pages, the owner's voting pages, the public board.
         .service(web::resource("/c/{slug}/notice").post(ballots::notice_submit))
         .service(web::resource("/c/{slug}/objection-period").post(tally::objection_days_submit))
@@ -216,7 +219,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/communities/{slug}/scrutineer-key").put(tally_api::api_set_key),
                 )
-                .service(web::resource("/ballots/{id}/bundle").get(tally_api::api_bundle)),
+                .service(web::resource("/ballots/{id}/bundle").get(tally_api::api_bundle))
+                .configure(forum_api::routes),
         );
 }
 

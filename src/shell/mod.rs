@@ -35,7 +35,16 @@ pub fn load_tera() -> anyhow::Result<Tera> {
     tera.add_raw_templates(files)?;
     tera.register_function("t", translate);
     tera.register_filter("area", area_filter);
+    tera.register_filter("shanghai", shanghai_filter);
     Ok(tera)
+}
+
+/// Tera filter `shanghai`: Unix seconds as a date and time in Asia/Shanghai.
+fn shanghai_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let secs = value
+        .as_i64()
+        .ok_or_else(|| tera::Error::msg("shanghai expects Unix seconds"))?;
+    Ok(Value::String(crate::clock::format_shanghai(secs)))
 }
 
 /// Tera filter `area`: hundredths of m² (an integer) as `89.50`, with no floating point.

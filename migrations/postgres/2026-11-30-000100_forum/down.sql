@@ -1,0 +1,12 @@
+DROP TABLE user_blocks;
+DROP TABLE moderation_log;
+DROP TABLE comment_reports;
+DROP TABLE comment_revisions;
+DROP TABLE comments;
+DROP TABLE proposal_cosigns;
+DROP TABLE proposal_events;
+DROP TABLE proposal_revisions;
+DROP TABLE proposals;
+ALTER TABLE communities DROP COLUMN report_hide_threshold;
+ALTER TABLE communities DROP COLUMN cosign_level_den;
+ALTER TABLE communities DROP COLUMN cosign_level_num;
