@@ -739,3 +739,113 @@ async fn injected_markup_is_inert_in_pages() {
         "stored as typed, escaped when shown"
     );
 }
+
+#[tokio::test]
+async fn search_finds_chinese_text_and_only_what_the_member_may_see() {
+    let t = setup().await;
+    let id = t.propose(&t.zhang, "地下车库加装照明").await;
+    let body =
+        json!({"title": "Parking B2 收费", "body": "Ｂ2 层车位收费太高。", "category": "parking"});
+    t.json(Method::POST, "/proposals", &t.wang, Some(body), 201)
+        .await;
+    let draft =
+        json!({"title": "草稿里的车库", "body": "还没想好", "category": "other", "publish": false});
+    t.json(Method::POST, "/proposals", &t.li, Some(draft), 201)
+        .await;
+    let c = t
+        .comment(&t.li, id, json!({"body": "小区里遛狗一定要牵绳。"}), 201)
+        .await;
+    let search = |q: &str, tok: String| {
+        let path = format!(
+            "/search?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let t = &t;
+        async move { t.json(Method::GET, &path, &tok, None, 200).await }
+    };
+    let kinds = |v: &Value| -> Vec<(String, i64)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["kind"].as_str().unwrap().to_owned(),
+                    h["proposal_id"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let hits = search("车库", t.zhang.clone()).await;
+    assert_eq!(
+        hits.as_array().unwrap().len(),
+        1,
+        "{hits}: the draft is li's own"
+    );
+    assert_eq!(hits[0]["title"], "地下车库加装照明");
+    assert_eq!(
+        search("车库", t.li.clone()).await.as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        kinds(&search("狗", t.zhang.clone()).await),
+        [("comment".to_owned(), id)]
+    );
+    assert_eq!(
+        search("遛狗 牵绳", t.zhang.clone())
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(search("牵狗", t.zhang.clone())
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let full_width = search("ｐａｒｋｉｎｇ", t.zhang.clone()).await;
+    assert_eq!(full_width[0]["title"], "Parking B2 收费");
+    assert_eq!(
+        search("b2", t.zhang.clone())
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    t.json(
+        Method::GET,
+        "/search?q=%EF%BC%8C%EF%BC%8C",
+        &t.zhang,
+        None,
+        422,
+    )
+    .await;
+    assert_eq!(t.app.get(&format!("{BASE}/search?q=x")).await.status(), 401);
+    // A hidden comment is no longer found; a deleted one neither.
+    let cid = c["id"].as_i64().unwrap();
+    t.json(
+        Method::POST,
+        &format!("/proposals/{id}/comments/{cid}/moderation"),
+        &t.f.organiser,
+        Some(json!({"action": "hide", "reason": "测试隐藏"})),
+        200,
+    )
+    .await;
+    assert!(search("遛狗", t.zhang.clone())
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // The page, without JavaScript.
+    let browser = t.app.browser_login("zhang", "owner-password").await;
+    let html = browser
+        .get(t.app.url("/c/sanyijing/search?q=%E8%BD%A6%E5%BA%93"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"search-hits\"") && html.contains("地下车库加装照明"));
+}

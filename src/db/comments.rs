@@ -554,3 +554,12 @@ pub fn blocked_users(
         ))
         .load(conn)?)
 }
+
+/// A comment by id alone (search results check its proposal's community after).
+pub fn by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<CommentRow>> {
+    Ok(comments::table
+        .filter(comments::id.eq(id))
+        .select(CommentRow::as_select())
+        .load(conn)?
+        .pop())
+}

@@ -13,6 +13,7 @@ pub mod proposals;
 pub mod residents;
 pub mod roster;
 pub mod schema;
+pub mod search;
 pub mod tally;
 
 use std::time::Duration;

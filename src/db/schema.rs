@@ -455,4 +455,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_reports,
     moderation_log,
     user_blocks,
+    search_terms,
 );
+
+diesel::table! {
+    search_terms (community_id, term, doc_kind, doc_id) {
+        community_id -> BigInt,
+        term -> Text,
+        doc_kind -> Text,
+        doc_id -> BigInt,
+    }
+}

@@ -17,5 +17,6 @@ pub mod residents;
 pub mod roles;
 pub mod roster_csv;
 pub mod roster_diff;
+pub mod search;
 pub mod tally;
 pub mod tally_record;

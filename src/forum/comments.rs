@@ -43,7 +43,10 @@ pub fn add(
         }
     };
     match db_comments::insert(conn, p.id, who.id, parent.as_ref(), &body, stance, now) {
-        Ok(row) => Ok(row),
+        Ok(row) => {
+            super::search::index_comment(conn, c.id, row.id, &row.body)?;
+            Ok(row)
+        }
         Err(AddError::TooDeep) => Err(AppError::Validation(vec![FieldError::new(
             "parent_id",
             Msg::new("comment-error-too-deep"),
@@ -90,6 +93,7 @@ pub fn edit(
     if !db_comments::edit(conn, &row, &body, now)? {
         return Err(AppError::Conflict(Msg::new("comment-error-not-editable")));
     }
+    super::search::index_comment(conn, c.id, row.id, &body)?;
     db_comments::get(conn, proposal_id, id)?.ok_or(AppError::NotFound)
 }
 
@@ -106,6 +110,7 @@ pub fn delete(
     if !db_comments::soft_delete(conn, &row, now)? {
         return Err(AppError::Conflict(Msg::new("comment-error-deleted")));
     }
+    crate::db::search::remove(conn, "comment", row.id)?;
     Ok(())
 }
 

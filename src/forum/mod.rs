@@ -3,6 +3,7 @@
 //! (inside `web::block`) and checks who may act on the server.
 
 pub mod comments;
+pub mod search;
 
 use crate::auth::CurrentUser;
 use crate::db::communities::Community;
@@ -102,6 +103,7 @@ pub fn create(
     let p = proposal::validate(input, &building_ids(conn, c)?).map_err(invalid)?;
     let status = if publish { Status::Open } else { Status::Draft };
     let row = db_proposals::insert(conn, c.id, who.id, &p, status, now)?;
+    search::index_proposal(conn, c.id, row.id, &row.title, &row.body)?;
     audit::append(
         conn,
         Some(c.id),
@@ -138,6 +140,7 @@ pub fn edit(
     if !db_proposals::update_text(conn, &row, &p, who.id, now)? {
         return Err(AppError::Conflict(Msg::new("proposal-error-changed")));
     }
+    search::index_proposal(conn, c.id, row.id, &p.title, &p.body)?;
     db_proposals::get(conn, c.id, id)?.ok_or(AppError::NotFound)
 }
 

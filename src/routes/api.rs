@@ -43,7 +43,7 @@ use crate::shell::errors::{Problem, ProblemField};
         super::forum_api::api_add_comment, super::forum_api::api_edit_comment,
         super::forum_api::api_delete_comment, super::forum_api::api_report,
         super::forum_api::api_moderate, super::forum_api::api_moderation_log,
-        super::forum_api::api_block, super::forum_api::api_unblock, super::forum_api::api_settings,
+        super::forum_api::api_block, super::forum_api::api_unblock, super::forum_api::api_settings, super::forum_api::api_search,
     ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
     modifiers(&BearerAuth),

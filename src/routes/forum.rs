@@ -584,6 +584,31 @@ pub async fn settings_submit(
     Ok(see_other(&format!("/c/{}/moderation", c.slug)))
 }
 
+pub async fn search_page(
+    page: PageCtx,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<api::SearchQuery>,
+) -> AppResult<HttpResponse> {
+    let (c, who) = member_community(&state, page.user()?, &slug).await?;
+    let query = q.into_inner().q;
+    let mut ctx = base_ctx(&c);
+    ctx.insert("q", &query);
+    if !query.trim().is_empty() {
+        let (c2, q2) = (c.clone(), query.clone());
+        let res = state
+            .with_db(move |conn| crate::forum::search::search(conn, &c2, &who, &q2))
+            .await;
+        match res {
+            Ok(hits) => ctx.insert("hits", &hits),
+            Err(AppError::Validation(_)) => ctx.insert("bad_query", &true),
+            Err(e) => return Err(e),
+        }
+    }
+    ctx.insert("organiser", &false);
+    page.render(&state.tera, "search.html", ctx)
+}
+
 /// The forum's pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -605,6 +630,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/c/{slug}/proposals/{id}/comments/{cid}/{op}").post(comment_action_submit),
     )
+    .service(web::resource("/c/{slug}/search").get(search_page))
     .service(web::resource("/c/{slug}/moderation").get(moderation_page))
     .service(web::resource("/c/{slug}/blocks").post(block_submit))
     .service(web::resource("/c/{slug}/forum-settings").post(settings_submit));

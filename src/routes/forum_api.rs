@@ -570,6 +570,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/communities/{slug}/moderation-log").get(api_moderation_log))
     .service(web::resource("/communities/{slug}/forum-settings").put(api_settings))
+    .service(web::resource("/communities/{slug}/search").get(api_search))
     .service(
         web::resource("/communities/{slug}/blocks/{user}")
             .put(api_block)
@@ -605,4 +606,30 @@ pub async fn api_settings(
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "cosign_level_num": level.0, "cosign_level_den": level.1, "report_hide_threshold": hide
     })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Words or Chinese text, at most 50 characters; every part must appear.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// Search proposals and comments (members), Chinese and mixed text alike.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/search", tag = "forum",
+    params(("slug" = String, Path), SearchQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::forum::search::Hit>),
+        (status = 422, body = crate::shell::errors::Problem)))]
+pub async fn api_search(
+    user: Authed,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<SearchQuery>,
+) -> AppResult<HttpResponse> {
+    let (c, who) = member_community(&state, &user.0, &slug).await?;
+    let query = q.into_inner().q;
+    let hits = state
+        .with_db(move |conn| crate::forum::search::search(conn, &c, &who, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(hits))
 }
