@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod area;
 pub mod ballot;
 pub mod community;
+pub mod convention;
+pub mod convention_diff;
 pub mod csv_table;
 pub mod custom_rule;
 pub mod headcount;
