@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod ballots;
 pub mod communities;
+pub mod conventions;
 pub mod residents;
 pub mod roster;
 pub mod schema;
