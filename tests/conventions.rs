@@ -235,6 +235,14 @@ async fn a_management_convention_from_draft_to_adopted() {
     assert_eq!(v2["articles"][1]["body"], new_body);
     let v2_hash = v2["text_sha256"].as_str().unwrap().to_owned();
     assert_eq!(v2_hash, sha256(&canonical(&v2["articles"])));
+    // An older version's page points to the newest.
+    let html = app
+        .get(&format!("/c/sanyijing/conventions/{id}/versions/1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("这不是最新版本"));
     // A superseded version is frozen and takes no comments.
     let res = send(
         &app,

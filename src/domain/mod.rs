@@ -6,6 +6,7 @@ pub mod area;
 pub mod ballot;
 pub mod community;
 pub mod convention;
+pub mod convention_amendment;
 pub mod convention_diff;
 pub mod csv_table;
 pub mod custom_rule;

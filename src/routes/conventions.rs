@@ -171,6 +171,10 @@ async fn render_version(
     ctx.insert("member", &allows(page, c, Action::Participate));
     ctx.insert("newest", &newest);
     ctx.insert(
+        "newest_version",
+        &d.versions.last().map_or(d.version.version, |x| x.version),
+    );
+    ctx.insert(
         "open",
         &!matches!(
             status,
@@ -182,10 +186,6 @@ async fn render_version(
         &(status == convention::VersionStatus::Draft && d.version.ballot_id.is_none()),
     );
     ctx.insert("text", &convention::editable_text(&d.version.articles()));
-    ctx.insert(
-        "versions",
-        &d.versions.iter().map(api::summary).collect::<Vec<_>>(),
-    );
     ctx.insert("errors", &errors_json(page, errors));
     page.render_status(
         &state.tera,
