@@ -520,3 +520,52 @@ async fn the_pages_work_without_javascript() {
         .unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn a_cancelled_vote_returns_the_draft_and_a_lost_vote_rejects_it() {
+    let (app, f) = setup().await;
+    let id = create(&app, &f, "management", "管理规约").await;
+    app.zero_notice(&f).await;
+    let vote = format!("{BASE}/{id}/versions/1/ballot");
+    let res = send(&app, Method::POST, &vote, &f.organiser, json!({})).await;
+    assert_eq!(res.status(), 201);
+    let bid = res.json::<Value>().await.unwrap()["ballot"]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(app.transition(&f, bid, "announce", "").await.status(), 200);
+    assert_eq!(
+        app.transition(&f, bid, "cancel", "公告有误，重新发布")
+            .await
+            .status(),
+        200
+    );
+    let c = get_json(&app, &format!("{BASE}/{id}")).await;
+    assert_eq!(c["versions"][0]["status"], "draft");
+    assert_eq!(c["versions"][0]["ballot_id"], Value::Null);
+
+    // Put to a vote again; the owners disagree: the version is not adopted.
+    let res = send(&app, Method::POST, &vote, &f.organiser, json!({})).await;
+    assert_eq!(res.status(), 201);
+    let bid = res.json::<Value>().await.unwrap()["ballot"]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(app.transition(&f, bid, "announce", "").await.status(), 200);
+    app.clock.advance(DAY + 61);
+    let res = app.transition(&f, bid, "open", "").await;
+    assert!(res.status() == 200 || res.status() == 409);
+    for login in ["zhang", "wang", "sun"] {
+        let t = app.token(login, "owner-password").await;
+        let answers = json!([{"question": "q1", "choices": ["disagree"]}]);
+        let res = app.cast("sanyijing", bid, &t, &nonce(), &answers).await;
+        assert_eq!(res.status(), 201, "{login}");
+    }
+    app.clock.advance(7 * DAY);
+    let res = app.transition(&f, bid, "close", "").await;
+    assert!(res.status() == 200 || res.status() == 409);
+    app.clock.advance(8 * DAY);
+    assert_eq!(app.transition(&f, bid, "finalise", "").await.status(), 200);
+    assert_eq!(app.transition(&f, bid, "certify", "").await.status(), 200);
+    let c = get_json(&app, &format!("{BASE}/{id}")).await;
+    assert_eq!(c["versions"][0]["status"], "rejected");
+    assert_eq!(c["adopted"], Value::Null);
+}
