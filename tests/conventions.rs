@@ -405,6 +405,24 @@ async fn a_management_convention_from_draft_to_adopted() {
 }
 
 #[tokio::test]
+async fn the_api_is_described_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc = get_json(&app, "/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/communities/{slug}/conventions",
+        "/api/v1/communities/{slug}/conventions/{id}",
+        "/api/v1/communities/{slug}/conventions/{id}/versions/{v}",
+        "/api/v1/communities/{slug}/conventions/{id}/versions/{v}/comments",
+        "/api/v1/communities/{slug}/conventions/{id}/versions/{v}/amendments",
+        "/api/v1/communities/{slug}/conventions/{id}/versions/{v}/ballot",
+        "/api/v1/communities/{slug}/conventions/{id}/amendments/{aid}/decision",
+        "/api/v1/communities/{slug}/conventions/{id}/diff",
+    ] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
+}
+
+#[tokio::test]
 async fn a_residents_convention_goes_to_the_residents_assembly() {
     let (app, f) = setup().await;
     let id = create(&app, &f, "residents", "三义井社区居民公约").await;

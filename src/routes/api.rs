@@ -37,6 +37,11 @@ use crate::shell::errors::{Problem, ProblemField};
         super::tally_api::api_add_objection, super::tally_api::api_respond,
         super::tally_api::api_set_key, super::tally_api::api_bundle,
         super::tally_api::api_set_objection_days,
+        super::conventions_api::api_list, super::conventions_api::api_create,
+        super::conventions_api::api_get, super::conventions_api::api_version,
+        super::conventions_api::api_edit, super::conventions_api::api_comment,
+        super::conventions_api::api_propose, super::conventions_api::api_decide,
+        super::conventions_api::api_diff, super::conventions_api::api_vote,
     ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
     modifiers(&BearerAuth),
@@ -48,6 +53,7 @@ use crate::shell::errors::{Problem, ProblemField};
         (name = "residents", description = "The residents' register: households and residents"),
         (name = "ballots", description = "Ballots: drafting, lifecycle, casting (docs/verification.md)"),
         (name = "board", description = "The public bulletin board and the RFC 6962-style ballot log API"),
+        (name = "conventions", description = "Conventions (管理规约 / 居民公约): versions, comments per article, amendments, diffs, adoption by ballot"),
     )
 )]
 pub struct ApiDoc;

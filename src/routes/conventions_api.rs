@@ -18,7 +18,7 @@ use crate::domain::roles::Action;
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::ledger::conventions::{self as service, AmendmentInput};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VersionSummary {
     pub version: i32,
     /// `draft`, `balloting`, `adopted`, `superseded` or `rejected`.
@@ -43,7 +43,7 @@ pub fn summary(v: &VersionRow) -> VersionSummary {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConventionView {
     pub id: i64,
     /// `management` (管理规约) or `residents` (居民公约).
@@ -70,7 +70,7 @@ pub fn convention_view(c: &ConventionRow, versions: &[VersionRow]) -> Convention
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub id: i64,
     pub author: String,
@@ -78,7 +78,7 @@ pub struct CommentView {
     pub created_at: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub number: u32,
     pub heading: String,
@@ -86,7 +86,7 @@ pub struct ArticleView {
     pub comments: Vec<CommentView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AmendmentView {
     pub id: i64,
     /// The version it was proposed to.
@@ -107,7 +107,7 @@ pub struct AmendmentView {
     pub created_at: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     pub convention: i64,
     pub kind: String,
@@ -229,10 +229,13 @@ pub async fn convention_data(
         .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DiffView {
     pub from: VersionSummary,
     pub to: VersionSummary,
+    /// Per article: `change` (`unchanged`, `changed`, `added`, `removed`), `old_number`,
+    /// `new_number`, `heading` and `segments` (`{tag: equal|insert|delete, text}`).
+    #[schema(value_type = Vec<Object>)]
     pub articles: Vec<ArticleDiff>,
 }
 
@@ -272,6 +275,8 @@ pub async fn diff_data(
 
 // ---- Handlers ----
 
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/conventions", tag = "conventions",
+    params(("slug" = String, Path)), responses((status = 200, body = [ConventionView])))]
 pub async fn api_list(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -291,7 +296,7 @@ pub async fn api_list(
     Ok(HttpResponse::Ok().json(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateRequest {
     /// `management` or `residents`.
     pub kind: String,
@@ -300,6 +305,10 @@ pub struct CreateRequest {
     pub text: String,
 }
 
+/// Draft a convention from text: version 1, a draft (organisers).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/conventions", tag = "conventions",
+    params(("slug" = String, Path)), security(("bearer" = [])), request_body = CreateRequest,
+    responses((status = 201, body = ConventionView), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_create(
     user: Authed,
     state: web::Data<AppState>,
@@ -321,6 +330,8 @@ pub async fn api_create(
     Ok(HttpResponse::Created().json(convention_view(&conv, &[ver])))
 }
 
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/conventions/{id}", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, body = ConventionView)))]
 pub async fn api_get(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
@@ -331,6 +342,8 @@ pub async fn api_get(
     Ok(HttpResponse::Ok().json(convention_view(&conv, &versions)))
 }
 
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/conventions/{id}/versions/{v}", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("v" = i32, Path)), responses((status = 200, body = VersionView)))]
 pub async fn api_version(
     state: web::Data<AppState>,
     path: web::Path<(String, i64, i32)>,
@@ -341,11 +354,15 @@ pub async fn api_version(
     Ok(HttpResponse::Ok().json(version_view(&d)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditRequest {
     pub text: String,
 }
 
+/// Replace a draft version's articles (organisers; only before it is put to a vote).
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/conventions/{id}/versions/{v}", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("v" = i32, Path)), security(("bearer" = [])), request_body = EditRequest,
+    responses((status = 200, body = VersionView), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_edit(
     user: Authed,
     state: web::Data<AppState>,
@@ -362,12 +379,16 @@ pub async fn api_edit(
     Ok(HttpResponse::Ok().json(version_view(&d)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CommentRequest {
     pub article: i64,
     pub body: String,
 }
 
+/// Comment on an article (members).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/conventions/{id}/versions/{v}/comments", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("v" = i32, Path)), security(("bearer" = [])), request_body = CommentRequest,
+    responses((status = 201, body = CommentView), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_comment(
     user: Authed,
     state: web::Data<AppState>,
@@ -394,6 +415,10 @@ pub async fn api_comment(
     }))
 }
 
+/// Propose an amendment to the newest version (members).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/conventions/{id}/versions/{v}/amendments", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("v" = i32, Path)), security(("bearer" = [])), request_body = AmendmentInput,
+    responses((status = 201, body = AmendmentView), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_propose(
     user: Authed,
     state: web::Data<AppState>,
@@ -444,13 +469,17 @@ async fn amendment_response(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DecisionRequest {
     /// `accept` or `reject`.
     pub decision: String,
     pub reason: String,
 }
 
+/// Accept (a new draft version) or reject an amendment, with a reason (organisers).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/conventions/{id}/amendments/{aid}/decision", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("aid" = i64, Path)), security(("bearer" = [])), request_body = DecisionRequest,
+    responses((status = 200, body = AmendmentView), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_decide(
     user: Authed,
     state: web::Data<AppState>,
@@ -468,6 +497,10 @@ pub async fn api_decide(
     amendment_response(&state, &c, id, row, false).await
 }
 
+/// The diff between two versions.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/conventions/{id}/diff", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("from" = Option<i32>, Query), ("to" = Option<i32>, Query)),
+    responses((status = 200, body = DiffView)))]
 pub async fn api_diff(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
@@ -479,7 +512,7 @@ pub async fn api_diff(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VoteView {
     pub version: VersionSummary,
     pub ballot: BallotView,
@@ -505,6 +538,10 @@ pub async fn put_to_vote(
     Ok((c, view))
 }
 
+/// Put a draft version to a vote (organisers): the draft ballot, linked.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/conventions/{id}/versions/{v}/ballot", tag = "conventions",
+    params(("slug" = String, Path), ("id" = i64, Path), ("v" = i32, Path)), security(("bearer" = [])),
+    responses((status = 201, body = VoteView), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_vote(
     user: Authed,
     state: web::Data<AppState>,
