@@ -426,6 +426,35 @@ async fn the_api_is_described_in_the_openapi_document() {
 async fn a_residents_convention_goes_to_the_residents_assembly() {
     let (app, f) = setup().await;
     let id = create(&app, &f, "residents", "三义井社区居民公约").await;
+    // The draft is edited before it goes to a vote: organisers only, bad text refused.
+    let path = format!("{BASE}/{id}/versions/1");
+    let before = get_json(&app, &path).await["text_sha256"].clone();
+    let zhang = app.token("zhang", "owner-password").await;
+    let text = "第1条 总则\n邻里和睦，互帮互助。\n第2条 环境\n不高空抛物。";
+    let res = send(&app, Method::PUT, &path, &zhang, json!({ "text": text })).await;
+    assert_eq!(res.status(), 403);
+    let res = send(
+        &app,
+        Method::PUT,
+        &path,
+        &f.organiser,
+        json!({ "text": "总则" }),
+    )
+    .await;
+    assert_eq!(fields(res).await, ["articles"]);
+    let res = send(
+        &app,
+        Method::PUT,
+        &path,
+        &f.organiser,
+        json!({ "text": text }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let v = res.json::<Value>().await.unwrap();
+    assert_eq!(v["articles"][1]["body"], "不高空抛物。");
+    assert_ne!(v["text_sha256"], before);
+    assert_eq!(v["text_sha256"], sha256(&canonical(&v["articles"])));
     let res = send(
         &app,
         Method::POST,
