@@ -1,13 +1,14 @@
 //! Conventions (管理规约 / 居民公约): drafting from text (bad text refused, nothing stored),
 //! comments per article, amendments accepted into a new version or rejected with a reason,
 //! the diff, and adoption by a ballot whose manifest carries the version's text hash, checked
-//! against the documented canonical text computed here. Runs on SQLite, and on PostgreSQL
+//! against the documented canonical text computed here. The pages are tested in
+//! `tests/convention_pages.rs`. Runs on SQLite, and on PostgreSQL
 //! when `YISHITING_TEST_POSTGRES_URL` is set.
 
 mod common;
 
 use common::ballots::*;
-use common::{csrf_of, fixture, spawn_app, Fixture, TestApp, SAMPLE_ROSTER};
+use common::{fixture, spawn_app, Fixture, TestApp, SAMPLE_ROSTER};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Digest;
@@ -470,102 +471,6 @@ async fn a_residents_convention_goes_to_the_residents_assembly() {
     // The window opens after the community's notice period (15 days by default).
     let now = app.clock.now();
     assert!(b["opens_at"].as_i64().unwrap() >= now + 15 * DAY);
-}
-
-#[tokio::test]
-async fn the_pages_work_without_javascript() {
-    let (app, _f) = setup().await;
-    let organiser = app.browser_login("organiser", "organiser-password").await;
-    let html = organiser
-        .get(app.url("/c/sanyijing/conventions"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("id=\"new-convention\""));
-    let csrf = csrf_of(&html);
-    // Bad text: the form again, with the problem, and nothing stored.
-    let res = organiser
-        .post(app.url("/c/sanyijing/conventions"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "management"),
-            ("title", "管理规约"),
-            ("text", "前言\n第一条 总则\n正文"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("第一条之前不能有其他文字"));
-    assert!(!html.contains("id=\"convention-list\""));
-    let res = organiser
-        .post(app.url("/c/sanyijing/conventions"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "management"),
-            ("title", "管理规约"),
-            ("text", TEXT),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let to = res.headers()["location"].to_str().unwrap().to_owned();
-    assert!(to.ends_with("/versions/1"), "{to}");
-    // An owner comments on article 2 from the page.
-    let owner = app.browser_login("zhang", "owner-password").await;
-    let html = owner
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("id=\"article-2\""));
-    assert!(!html.contains("id=\"put-to-vote\""));
-    let res = owner
-        .post(app.url(&format!("{to}/comments")))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("article", "2"),
-            ("body", "<b>写清楚</b>"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    assert!(res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .ends_with("#article-2"));
-    let html = owner
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let at = html.find("comment-body").unwrap_or(0);
-    let around: String = html[at..].chars().take(200).collect();
-    assert!(
-        html.contains("&lt;b&gt;写清楚"),
-        "comments are escaped: {around}"
-    );
-    assert!(!html.contains("<b>写清楚"));
-    // The owner cannot put it to a vote.
-    let res = owner
-        .post(app.url(&format!("{to}/vote")))
-        .form(&[("csrf", csrf_of(&html).as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
 }
 
 #[tokio::test]
