@@ -59,7 +59,8 @@ impl Admin for diesel::PgConnection {
 fn seed(conn: &mut DbConn) -> Seeded {
     if let DbConn::Sqlite(c) = conn {
         // Seeding only: the server's own connections keep synchronous=FULL.
-        c.batch_execute("PRAGMA synchronous = OFF;").expect("pragma");
+        c.batch_execute("PRAGMA synchronous = OFF;")
+            .expect("pragma");
     }
     let now = Utc::now().naive_utc();
     let c = communities::insert(
@@ -114,7 +115,10 @@ fn seed(conn: &mut DbConn) -> Seeded {
             big = row.id;
         }
     }
-    eprintln!("seeded {PROPOSALS} proposals in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {PROPOSALS} proposals in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     // 10,000 comments on one proposal: 2,000 roots; the first has 2,000 replies, each of the
     // others three (two under the root, one under the first of those).
     let t = Instant::now();
@@ -139,7 +143,8 @@ fn seed(conn: &mut DbConn) -> Seeded {
     }
     eprintln!("seeded {n} comments in {:.1} s", t.elapsed().as_secs_f64());
     if let DbConn::Sqlite(c) = conn {
-        c.batch_execute("PRAGMA synchronous = FULL; ANALYZE;").expect("pragma");
+        c.batch_execute("PRAGMA synchronous = FULL; ANALYZE;")
+            .expect("pragma");
     } else if let DbConn::Postgres(c) = conn {
         c.batch_execute("ANALYZE;").expect("analyze");
     }
@@ -232,7 +237,9 @@ fn pages(cr: &mut Criterion) {
         let mut f = get(format!("/c/bench/proposals/{big}?sort={sort}"));
         let bytes = f();
         eprintln!("proposal page ({sort}): {bytes} bytes");
-        group.bench_function(format!("proposal_page_10k_comments_{sort}"), |b| b.iter(&mut f));
+        group.bench_function(format!("proposal_page_10k_comments_{sort}"), |b| {
+            b.iter(&mut f)
+        });
     }
     let mut f = get(format!("/c/bench/proposals/{big}/comments/{}", 1));
     group.bench_function("thread_page_2000_replies", |b| b.iter(&mut f));

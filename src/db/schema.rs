@@ -466,3 +466,59 @@ diesel::table! {
         doc_id -> BigInt,
     }
 }
+
+diesel::table! {
+    conventions (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    convention_versions (id) {
+        id -> BigInt,
+        convention_id -> BigInt,
+        version -> Integer,
+        articles -> Text,
+        text_sha256 -> Text,
+        status -> Text,
+        ballot_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> BigInt,
+        adopted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    convention_comments (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        article_number -> Integer,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    convention_amendments (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        article_number -> Nullable<Integer>,
+        kind -> Text,
+        heading -> Text,
+        body -> Text,
+        reason -> Text,
+        author_id -> BigInt,
+        status -> Text,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<BigInt>,
+        result_version_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}

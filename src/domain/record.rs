@@ -110,6 +110,23 @@ pub struct Manifest {
     /// How many co-signatures the result needs before it can be certified.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cosignatures_required: i64,
+    /// The document the ballot adopts (a convention's version, with its text hash); absent
+    /// for other ballots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<ManifestDocument>,
+}
+
+/// The document a ballot decides on (docs/verification.md §3): for a convention, which
+/// version of which convention, and the SHA-256 of the version's canonical text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestDocument {
+    /// Always `convention` for now.
+    pub kind: String,
+    /// The convention's id.
+    pub convention: i64,
+    pub version: i64,
+    pub title: String,
+    pub text_sha256: String,
 }
 
 fn is_zero(n: &i64) -> bool {

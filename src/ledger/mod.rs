@@ -8,6 +8,7 @@
 //! fsync and one signed checkpoint per group, and every receipt is sent only after its commit.
 
 pub mod announce;
+pub mod conventions;
 pub mod count;
 pub mod service;
 pub mod writer;

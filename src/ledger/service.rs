@@ -171,6 +171,9 @@ fn after_transition(
         }
         Status::Tallied => count::preliminary(conn, ledger, c, &b)?,
         Status::Finalised => count::finalise(conn, ledger, &b)?,
+        // A convention's version put to this vote is adopted or rejected by the result.
+        Status::Certified => super::conventions::on_certified(conn, ledger, &b)?,
+        Status::Cancelled => crate::db::conventions::release(conn, id)?,
         _ => {}
     }
     Ok(())

@@ -44,6 +44,11 @@ use crate::shell::errors::{Problem, ProblemField};
         super::comments_api::api_delete_comment, super::comments_api::api_report,
         super::comments_api::api_moderate, super::comments_api::api_moderation_log,
         super::comments_api::api_block, super::comments_api::api_unblock, super::comments_api::api_settings, super::comments_api::api_search,
+        super::conventions_api::api_list, super::conventions_api::api_create,
+        super::conventions_api::api_get, super::conventions_api::api_version,
+        super::conventions_api::api_edit, super::conventions_api::api_comment,
+        super::conventions_api::api_propose, super::conventions_api::api_decide,
+        super::conventions_api::api_diff, super::conventions_api::api_vote,
     ),
     components(schemas(Problem, ProblemField, Community, ApiIndex, super::health::Health)),
     modifiers(&BearerAuth),
@@ -56,6 +61,7 @@ use crate::shell::errors::{Problem, ProblemField};
         (name = "ballots", description = "Ballots: drafting, lifecycle, casting (docs/verification.md)"),
         (name = "forum", description = "The forum (议事亭): proposals, co-signatures, comments, moderation"),
         (name = "board", description = "The public bulletin board and the RFC 6962-style ballot log API"),
+        (name = "conventions", description = "Conventions (管理规约 / 居民公约): versions, comments per article, amendments, diffs, adoption by ballot"),
     )
 )]
 pub struct ApiDoc;

@@ -93,6 +93,15 @@ pub async fn board_page(
         .map(|x| x.name.clone())
         .collect();
     ctx.insert("scope", &scope);
+    // The convention version this ballot decides, if any.
+    let convention = state
+        .with_db(move |conn| Ok(crate::db::conventions::by_ballot(conn, id)?))
+        .await?
+        .map(|(conv, ver)| {
+            serde_json::json!({ "id": conv.id, "title": conv.title, "version": ver.version,
+                "text_sha256": ver.text_sha256 })
+        });
+    ctx.insert("convention", &convention);
     if b.status().is_public() {
         let roll = board_api::roll(&state, &b).await?;
         let snapshot = snapshot_of(&b);

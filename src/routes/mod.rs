@@ -8,6 +8,8 @@ pub mod ballots_api;
 pub mod board;
 pub mod board_api;
 pub mod comments_api;
+pub mod conventions;
+pub mod conventions_api;
 pub mod forum;
 pub mod forum_api;
 pub mod forum_comments;
@@ -121,6 +123,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(tally::cosign_submit),
                 ),
         )
+        // Conventions (管理规约 / 居民公约).
+        .service(
+            web::resource("/c/{slug}/conventions")
+                .app_data(web::PayloadConfig::default().limit(conventions::MAX_FORM_BYTES))
+                .get(conventions::list_page)
+                .post(conventions::create_submit),
+        )
+        .service(
+            web::scope("/c/{slug}/conventions/{id}")
+                .service(web::resource("").get(conventions::convention_page))
+                .service(web::resource("/diff").get(conventions::diff_page))
+                .service(web::resource("/versions/{v}").get(conventions::version_page))
+                .service(
+                    web::resource("/versions/{v}/edit")
+                        .app_data(web::PayloadConfig::default().limit(conventions::MAX_FORM_BYTES))
+                        .post(conventions::edit_submit),
+                )
+                .service(web::resource("/versions/{v}/comments").post(conventions::comment_submit))
+                .service(web::resource("/versions/{v}/amendments").post(conventions::amend_submit))
+                .service(web::resource("/versions/{v}/vote").post(conventions::vote_submit))
+                .service(
+                    web::resource("/amendments/{aid}/decision").post(conventions::decide_submit),
+                ),
+        )
         .service(
             web::resource("/c/{slug}/scrutineer")
                 .get(tally::desk_page)
@@ -220,6 +246,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/communities/{slug}/scrutineer-key").put(tally_api::api_set_key),
+                )
+                .service(
+                    web::resource("/communities/{slug}/conventions")
+                        .app_data(web::JsonConfig::default().limit(conventions::MAX_FORM_BYTES))
+                        .get(conventions_api::api_list)
+                        .post(conventions_api::api_create),
+                )
+                .service(
+                    web::scope("/communities/{slug}/conventions/{id}")
+                        .service(web::resource("").get(conventions_api::api_get))
+                        .service(web::resource("/diff").get(conventions_api::api_diff))
+                        .service(
+                            web::resource("/versions/{v}")
+                                .app_data(
+                                    web::JsonConfig::default().limit(conventions::MAX_FORM_BYTES),
+                                )
+                                .get(conventions_api::api_version)
+                                .put(conventions_api::api_edit),
+                        )
+                        .service(
+                            web::resource("/versions/{v}/comments")
+                                .post(conventions_api::api_comment),
+                        )
+                        .service(
+                            web::resource("/versions/{v}/amendments")
+                                .post(conventions_api::api_propose),
+                        )
+                        .service(
+                            web::resource("/versions/{v}/ballot").post(conventions_api::api_vote),
+                        )
+                        .service(
+                            web::resource("/amendments/{aid}/decision")
+                                .post(conventions_api::api_decide),
+                        ),
                 )
                 .service(web::resource("/ballots/{id}/bundle").get(tally_api::api_bundle))
                 .configure(forum_api::routes),

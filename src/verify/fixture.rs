@@ -330,6 +330,7 @@ impl Fixture {
                 })
                 .collect(),
             cosignatures_required: spec.cosignatures_required,
+            document: None,
         };
         let mut f = Fixture {
             spec,
