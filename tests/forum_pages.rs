@@ -237,6 +237,20 @@ async fn search_finds_chinese_text_and_only_what_the_member_may_see() {
         .as_array()
         .unwrap()
         .is_empty());
+    // Conventions are searched too: each version's text.
+    let res = t
+        .app
+        .api(Method::POST, "/api/v1/communities/sanyijing/conventions", Some(&t.f.organiser))
+        .json(&json!({"kind": "management", "title": "三义井小区管理规约",
+            "text": "第一条 总则\n为维护全体业主的合法权益，制定本规约。\n第二条 宠物\n饲养犬只出户应当束犬链。"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let hits = search("犬链", t.zhang.clone()).await;
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    assert_eq!(hits[0]["kind"], "convention");
+    assert!(hits[0]["url"].as_str().unwrap().contains("/conventions/"));
     // The page, without JavaScript.
     let browser = t.app.browser_login("zhang", "owner-password").await;
     let html = browser

@@ -425,3 +425,20 @@ pub fn names(conn: &mut DbConn, ids: &[i64]) -> DbResult<std::collections::HashM
         .into_iter()
         .collect())
 }
+
+/// A version by its id, with its convention (for search results).
+pub fn version_by_id(
+    conn: &mut DbConn,
+    community_id: i64,
+    version_id: i64,
+) -> DbResult<Option<(ConventionRow, VersionRow)>> {
+    let Some(v) = convention_versions::table
+        .filter(convention_versions::id.eq(version_id))
+        .select(VersionRow::as_select())
+        .load(conn)?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    Ok(get(conn, community_id, v.convention_id)?.map(|c| (c, v)))
+}

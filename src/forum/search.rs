@@ -18,11 +18,12 @@ pub const MAX_RESULTS: usize = 50;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
-    /// proposal or comment.
+    /// proposal, comment or convention (a convention's version).
     pub kind: String,
     pub id: i64,
+    /// The proposal (0 for a convention).
     pub proposal_id: i64,
-    /// The proposal's title.
+    /// The proposal's or the convention's title.
     pub title: String,
     pub snippet: String,
     /// Where to read it.
@@ -112,6 +113,26 @@ pub fn search(conn: &mut DbConn, c: &Community, who: &Who, query: &str) -> AppRe
                     url: format!(
                         "/c/{}/proposals/{}/comments/{id}#comment-{id}",
                         c.slug, p.id
+                    ),
+                });
+            }
+            "convention" => {
+                let Some((conv, v)) = crate::db::conventions::version_by_id(conn, c.id, id)? else {
+                    continue;
+                };
+                let text = crate::domain::convention::canonical_text(&v.articles());
+                if !text_matches(&format!("{}\n{text}", conv.title), query) {
+                    continue;
+                }
+                hits.push(Hit {
+                    kind,
+                    id,
+                    proposal_id: 0,
+                    title: format!("{}（第 {} 版）", conv.title, v.version),
+                    snippet: snippet(&text, query, 80),
+                    url: format!(
+                        "/c/{}/conventions/{}/versions/{}",
+                        c.slug, conv.id, v.version
                     ),
                 });
             }

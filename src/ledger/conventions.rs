@@ -75,6 +75,7 @@ pub fn create(
             actor,
             now,
         )?;
+        index(conn, c.id, &title, &ver, &articles)?;
         audit::append(
             conn,
             Some(c.id),
@@ -85,6 +86,24 @@ pub fn create(
         )?;
         Ok((conv, ver))
     })
+}
+
+/// Put a version's text in the search index (doc kind `convention`, id the version's id).
+fn index(
+    conn: &mut DbConn,
+    community_id: i64,
+    title: &str,
+    ver: &VersionRow,
+    articles: &[domain::Article],
+) -> AppResult<()> {
+    let text = format!("{title}\n{}", domain::canonical_text(articles));
+    Ok(crate::db::search::index(
+        conn,
+        community_id,
+        "convention",
+        ver.id,
+        &text,
+    )?)
 }
 
 /// Replace a draft version's articles (only while it is a draft without a ballot).
@@ -103,6 +122,8 @@ pub fn edit(
         if !db::update_draft(conn, ver.id, &articles, &hash)? {
             return Err(conflict("convention-error-frozen"));
         }
+        let conv = convention(conn, c, id)?;
+        index(conn, c.id, &conv.title, &ver, &articles)?;
         audit::append(
             conn,
             Some(c.id),
@@ -246,6 +267,7 @@ pub fn decide(
             let hash = domain::text_sha256(&articles);
             let next =
                 db::insert_version(conn, conv.id, ver.version + 1, &articles, &hash, actor, now)?;
+            index(conn, conv.community_id, &conv.title, &next, &articles)?;
             // A draft is replaced by the next one; a version being voted on, adopted or
             // rejected stays as it is.
             db::set_status(
