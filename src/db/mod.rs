@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod ballots;
+pub mod building_reports;
 pub mod comments;
 pub mod communities;
 pub mod conventions;

@@ -522,3 +522,35 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    building_reports (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        building_id -> BigInt,
+        reporter_id -> BigInt,
+        category -> Text,
+        title -> Text,
+        description -> Text,
+        location -> Text,
+        status -> Text,
+        assignee -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    building_report_events (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        actor_id -> BigInt,
+        action -> Text,
+        note -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(building_report_events -> building_reports (report_id));
+
+diesel::allow_tables_to_appear_in_same_query!(building_reports, building_report_events);

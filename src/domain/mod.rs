@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod area;
 pub mod ballot;
+pub mod building_report;
 pub mod comment;
 pub mod community;
 pub mod convention;

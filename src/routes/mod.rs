@@ -7,6 +7,8 @@ pub mod ballots;
 pub mod ballots_api;
 pub mod board;
 pub mod board_api;
+pub mod building_reports;
+pub mod building_reports_api;
 pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
@@ -152,6 +154,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .get(tally::desk_page)
                 .post(tally::key_submit),
         )
+        // Building reports (楼栋上报).
+        .service(
+            web::resource("/c/{slug}/building-reports")
+                .get(building_reports::list_page)
+                .post(building_reports::create_submit),
+        )
+        .service(web::resource("/c/{slug}/building-reports/new").get(building_reports::new_page))
+        .service(
+            web::resource("/c/{slug}/building-reports/{id}").get(building_reports::detail_page),
+        )
+        .service(
+            web::resource("/c/{slug}/building-reports/{id}/events")
+                .post(building_reports::event_submit),
+        )
         .service(
             web::scope("/api/v1")
                 .service(web::resource("").get(api::index))
@@ -246,6 +262,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/communities/{slug}/scrutineer-key").put(tally_api::api_set_key),
+                )
+                .service(
+                    web::resource("/communities/{slug}/building-reports")
+                        .get(building_reports_api::api_list)
+                        .post(building_reports_api::api_create),
+                )
+                .service(
+                    web::resource("/communities/{slug}/building-reports/{id}")
+                        .get(building_reports_api::api_get),
+                )
+                .service(
+                    web::resource("/communities/{slug}/building-reports/{id}/events")
+                        .post(building_reports_api::api_event),
                 )
                 .service(
                     web::resource("/communities/{slug}/conventions")

@@ -1,0 +1,3 @@
+DROP TABLE building_report_events;
+DROP FUNCTION building_report_events_append_only();
+DROP TABLE building_reports;

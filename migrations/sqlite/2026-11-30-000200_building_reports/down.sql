@@ -1,0 +1,2 @@
+DROP TABLE building_report_events;
+DROP TABLE building_reports;
