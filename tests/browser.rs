@@ -202,6 +202,8 @@ async fn an_owner_casts_a_ballot_and_the_browser_verifies_the_receipt() {
     click(c, "#receipt-verify-link").await;
     wait_for(c, "#receipt-input").await;
     fill(c, "receipt-input", &leaf_hash).await;
+    // The previous check re-enables the button when it ends; a click before that is lost.
+    wait_for(c, "#receipt-verify:not([disabled])").await;
     click(c, "#receipt-verify").await;
     wait_for(c, "#receipt-verdict[data-ok='true']").await;
     for step in ["leaf_hash", "origin", "key", "signature", "inclusion"] {
@@ -228,11 +230,15 @@ async fn an_owner_casts_a_ballot_and_the_browser_verifies_the_receipt() {
         .unwrap();
     };
     set_input(receipt.to_string()).await;
+    // The previous check re-enables the button when it ends; a click before that is lost.
+    wait_for(c, "#receipt-verify:not([disabled])").await;
     click(c, "#receipt-verify").await;
     wait_for(c, "#receipt-verdict[data-ok='true']").await;
     let mut forged = receipt.clone();
     forged["leaf"]["answers"][0]["choices"] = json!(["disagree"]);
     set_input(forged.to_string()).await;
+    // The previous check re-enables the button when it ends; a click before that is lost.
+    wait_for(c, "#receipt-verify:not([disabled])").await;
     click(c, "#receipt-verify").await;
     wait_for(c, "#receipt-verdict[data-ok='false']").await;
     wait_for(
