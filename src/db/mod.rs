@@ -9,6 +9,7 @@ pub mod audit;
 pub mod ballots;
 pub mod comments;
 pub mod communities;
+pub mod notifications;
 pub mod proposals;
 pub mod residents;
 pub mod roster;
