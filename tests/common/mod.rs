@@ -6,6 +6,7 @@
 
 pub mod ballots;
 pub mod bundle;
+pub mod mail;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
