@@ -237,6 +237,20 @@ async fn ballots_opening_and_closing_tell_their_voters() {
 #[tokio::test]
 async fn channels_settings_and_email() {
     let t = setup().await;
+    let doc: Value = t
+        .app
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/me/notifications",
+        "/api/v1/me/notifications/read",
+        "/api/v1/me/notification-settings",
+    ] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
     // A bad address: 422 naming the field, nothing stored.
     let v = t
         .settings(
