@@ -64,6 +64,9 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
         settings.log_name.clone(),
         settings.clock.clone(),
     );
+    if let Some(mail) = &settings.mail {
+        crate::notify::background::start(db.clone(), mail, settings.clock.clone());
+    }
     let state = web::Data::new(AppState {
         ledger,
         db,

@@ -80,6 +80,10 @@ pub enum Command {
     /// Scrutineers' (监票人) signing keys
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Send the notification emails now: pending immediate ones and the daily digests that
+    /// are due (for cron; the service also does this itself). Needs YISHITING_SMTP_URL and
+    /// YISHITING_MAIL_FROM, or YISHITING_MAIL_DIR
+    Digest,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -169,6 +173,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             sign_with,
         } => verify_command(&target, lang, json.as_deref(), sign_with.as_deref()),
         Command::Key(cmd) => key_command(cmd),
+        Command::Digest => {
+            let settings = crate::notify::mail::MailSettings::from_env()?.context(
+                "email is not configured: set YISHITING_SMTP_URL and YISHITING_MAIL_FROM, \
+                 or YISHITING_MAIL_DIR",
+            )?;
+            let mailer = crate::notify::Mailer::new(&settings)?;
+            let db = open_database(cli.database_url, cli.data_dir)?;
+            let mut conn = db.conn()?;
+            let now = crate::clock::Clock::default().now();
+            let sent = crate::notify::run_outbox(&mut conn, &mailer, now)?;
+            let digests = crate::notify::send_digests(&mut conn, &mailer, now)?;
+            println!("notification emails sent: {sent}; digests sent: {digests}");
+            Ok(())
+        }
         Command::Backup { file } => {
             let data_dir = config::resolve_data_dir(cli.data_dir);
             let url = config::resolve_database(cli.database_url, &data_dir)?;

@@ -141,6 +141,9 @@ pub struct Settings {
     /// Encrypts ballot signing keys at rest.
     pub key_encryption_key: crate::crypto::ballot_key::KeyEncryptionKey,
     pub clock: crate::clock::Clock,
+    /// Email for notifications (`YISHITING_SMTP_URL` and `YISHITING_MAIL_FROM`, or
+    /// `YISHITING_MAIL_DIR`); `None`: the inbox only.
+    pub mail: Option<crate::notify::mail::MailSettings>,
 }
 
 /// A secret that never prints.
@@ -246,6 +249,7 @@ impl Settings {
             log_name,
             key_encryption_key,
             clock: crate::clock::Clock::default(),
+            mail: crate::notify::mail::MailSettings::from_env()?,
         })
     }
 }

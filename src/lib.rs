@@ -18,6 +18,7 @@ pub mod error;
 pub mod forum;
 pub mod i18n;
 pub mod ledger;
+pub mod notify;
 pub mod routes;
 pub mod shell;
 pub mod verify;

@@ -456,6 +456,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderation_log,
     user_blocks,
     search_terms,
+    notifications,
+    notification_prefs,
+    notification_kinds,
 );
 
 diesel::table! {
@@ -554,3 +557,37 @@ diesel::table! {
 diesel::joinable!(building_report_events -> building_reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(building_reports, building_report_events);
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        community_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        url -> Text,
+        created_at -> BigInt,
+        read_at -> Nullable<BigInt>,
+        emailed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notification_prefs (user_id) {
+        user_id -> BigInt,
+        email -> Text,
+        digest -> Bool,
+        last_digest_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notification_kinds (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        channel -> Text,
+    }
+}
+
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(notification_prefs -> users (user_id));

@@ -15,6 +15,7 @@ pub mod custom_rule;
 pub mod headcount;
 pub mod lifecycle;
 pub mod merkle;
+pub mod notification;
 pub mod proposal;
 pub mod record;
 pub mod residents;

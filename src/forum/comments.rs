@@ -45,6 +45,7 @@ pub fn add(
     match db_comments::insert(conn, p.id, who.id, parent.as_ref(), &body, stance, now) {
         Ok(row) => {
             super::search::index_comment(conn, c.id, row.id, &row.body)?;
+            crate::notify::on_reply(conn, c, parent.as_ref(), &row, now);
             Ok(row)
         }
         Err(AddError::TooDeep) => Err(AppError::Validation(vec![FieldError::new(

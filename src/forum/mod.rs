@@ -198,7 +198,9 @@ pub fn transition(
         &serde_json::json!({ "proposal": row.id, "status": row.status }),
         &serde_json::json!({ "proposal": row.id, "status": to.as_str(), "reason": reason }),
     )?;
-    db_proposals::get(conn, c.id, id)?.ok_or(AppError::NotFound)
+    let row = db_proposals::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
+    crate::notify::on_proposal_status(conn, c, &row, who.id, now);
+    Ok(row)
 }
 
 /// The draft ballot a proposal is put to: one agree/disagree question on the proposal, the
@@ -298,6 +300,7 @@ pub fn cosign(
                 &serde_json::json!({ "proposal": row.id, "area_centi": w.area_centi,
                     "headcount": w.headcount }),
             )?;
+            crate::notify::on_level_reached(conn, c, &row, now);
         }
         Ok(Cosigned {
             cosigners,

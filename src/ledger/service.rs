@@ -9,7 +9,9 @@ use crate::db::communities::Community;
 use crate::db::{audit, roster, write_tx, DbConn};
 use crate::domain::ballot::{self, Answer, DefinitionInput};
 use crate::domain::lifecycle::{self, Action, Status};
+use crate::domain::notification::Kind;
 use crate::error::{AppError, AppResult, FieldError, Msg};
+use crate::notify;
 
 pub(crate) fn invalid_to_error(problems: Vec<ballot::Invalid>) -> AppError {
     AppError::Validation(
@@ -154,8 +156,9 @@ fn apply_scheduled(
     db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)
 }
 
-/// Side effects of entering a state: closing signs the final checkpoint, tallying writes the
-/// signed preliminary record, finalising the final one.
+/// Side effects of entering a state: opening tells the voters' users; closing signs the final
+/// checkpoint and tells them; tallying writes the signed preliminary record, finalising the
+/// final one.
 fn after_transition(
     conn: &mut DbConn,
     ledger: &Ledger,
@@ -165,9 +168,11 @@ fn after_transition(
 ) -> AppResult<()> {
     let b = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
     match to {
+        Status::Open => notify::on_ballot(conn, c, id, Kind::BallotOpen, ledger.clock.now()),
         Status::Closed => {
             let origin = ballot::origin(&ledger.log_name, &c.slug, id);
             ledger.ensure_checkpoint(conn, &b, &origin, b.log_size as u64)?;
+            notify::on_ballot(conn, c, id, Kind::BallotClose, ledger.clock.now());
         }
         Status::Tallied => count::preliminary(conn, ledger, c, &b)?,
         Status::Finalised => count::finalise(conn, ledger, &b)?,

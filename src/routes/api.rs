@@ -18,7 +18,9 @@ use crate::shell::errors::{Problem, ProblemField};
     paths(
         index, openapi, list_communities, super::health::healthz,
         super::auth::api_token, super::auth::api_logout, super::auth::api_redeem,
-        super::me::api_me, super::admin::api_create_community,
+        super::me::api_me, super::notifications::api_list,
+        super::notifications::api_read, super::notifications::api_settings,
+        super::notifications::api_put_settings, super::admin::api_create_community,
         super::roster::api_roster, super::roster::api_export, super::roster::api_import,
         super::roster::api_add_building,
         super::residents::api_residents, super::residents::api_export, super::residents::api_import,

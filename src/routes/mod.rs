@@ -17,6 +17,7 @@ pub mod forum_api;
 pub mod forum_comments;
 pub mod health;
 pub mod me;
+pub mod notifications;
 pub mod pages;
 pub mod people;
 pub mod residents;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(auth::setup_submit),
         )
         .service(web::resource("/me").get(me::me_page))
+        .configure(notifications::routes)
         .service(web::resource("/admin").get(admin::admin_page))
         .service(web::resource("/admin/communities").post(admin::community_submit))
         // A community's roster and people.
@@ -176,6 +178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/logout").post(auth::api_logout))
                 .service(web::resource("/redeem").post(auth::api_redeem))
                 .service(web::resource("/me").get(me::api_me))
+                .configure(notifications::api_routes)
                 .service(
                     web::resource("/communities")
                         .get(api::list_communities)

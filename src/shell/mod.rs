@@ -110,6 +110,8 @@ pub struct PageCtx {
     pub path: String,
     pub user: Option<CurrentUser>,
     pub csrf: String,
+    /// The signed-in user's unread notifications (the header's badge).
+    pub unread: i64,
 }
 
 impl FromRequest for PageCtx {
@@ -135,7 +137,18 @@ impl FromRequest for PageCtx {
                     u.user.lang = Some(lang.tag().to_owned());
                 }
             }
+            // One COUNT on the inbox index, for the header's badge.
+            let unread = match user.as_ref() {
+                Some(u) => {
+                    let id = u.user.id;
+                    state
+                        .with_db(move |conn| Ok(crate::db::notifications::unread_count(conn, id)?))
+                        .await?
+                }
+                None => 0,
+            };
             Ok(PageCtx {
+                unread,
                 lang: chosen
                     .or_else(|| {
                         user.as_ref()
@@ -157,6 +170,7 @@ struct UserSummary<'a> {
     display_name: &'a str,
     is_admin: bool,
     is_owner: bool,
+    unread: i64,
 }
 
 impl PageCtx {
@@ -167,6 +181,7 @@ impl PageCtx {
             path: req.path().to_owned(),
             user: None,
             csrf: String::new(),
+            unread: 0,
         }
     }
 
@@ -191,6 +206,7 @@ impl PageCtx {
                     display_name: &u.user.display_name,
                     is_admin: u.user.is_admin,
                     is_owner: u.user.owner_id.is_some(),
+                    unread: self.unread,
                 },
             );
         }

@@ -7,6 +7,7 @@
 pub mod ballots;
 pub mod bundle;
 pub mod forum;
+pub mod mail;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -126,7 +127,18 @@ pub fn test_settings(db: &TestDb, data_dir: PathBuf) -> Settings {
         )
         .unwrap(),
         clock: yishiting::clock::Clock::default(),
+        // Email through the file transport: each test reads its own messages.
+        mail: Some(yishiting::notify::mail::MailSettings {
+            transport: yishiting::notify::mail::MailTransport::Dir(data_dir_mail(db)),
+            from: yishiting::notify::mail::DEFAULT_FROM.into(),
+            public_url: String::new(),
+        }),
     }
+}
+
+/// The test's mail directory (the file transport writes one `.eml` file per message).
+pub fn data_dir_mail(db: &TestDb) -> PathBuf {
+    db.dir.path().join("mail")
 }
 
 /// A running server and a client with a cookie jar.

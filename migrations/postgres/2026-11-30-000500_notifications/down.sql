@@ -1,0 +1,3 @@
+DROP TABLE notification_kinds;
+DROP TABLE notification_prefs;
+DROP TABLE notifications;
