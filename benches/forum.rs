@@ -141,6 +141,10 @@ fn seed(conn: &mut DbConn) -> Seeded {
             break 'outer;
         }
     }
+    while n < COMMENTS {
+        comments::insert(conn, big, user.id, Some(&roots[0]), body, None, base).expect("reply");
+        n += 1;
+    }
     eprintln!("seeded {n} comments in {:.1} s", t.elapsed().as_secs_f64());
     if let DbConn::Sqlite(c) = conn {
         c.batch_execute("PRAGMA synchronous = FULL; ANALYZE;")
