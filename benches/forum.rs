@@ -33,11 +33,14 @@ fn database_url(dir: &std::path::Path) -> DatabaseUrl {
         Ok(server) => {
             let server = server.trim_end_matches('/').to_owned();
             let mut admin = diesel::PgConnection::establish_admin(&format!("{server}/postgres"));
-            admin
-                .batch_execute(
-                    "DROP DATABASE IF EXISTS yishiting_bench WITH (FORCE); CREATE DATABASE yishiting_bench;",
-                )
-                .expect("create the bench database");
+            // One statement each: PostgreSQL runs a multi-statement batch as one transaction,
+            // and DROP/CREATE DATABASE refuse to run inside one.
+            for sql in [
+                "DROP DATABASE IF EXISTS yishiting_bench WITH (FORCE)",
+                "CREATE DATABASE yishiting_bench",
+            ] {
+                admin.batch_execute(sql).expect("create the bench database");
+            }
             DatabaseUrl::parse(&format!("{server}/yishiting_bench")).expect("url")
         }
         Err(_) => DatabaseUrl::parse(&format!("sqlite://{}", dir.join("bench.sqlite3").display()))

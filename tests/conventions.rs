@@ -317,6 +317,24 @@ async fn a_management_convention_from_draft_to_adopted() {
     assert_eq!(b["questions"][0]["kind"], "yes_no");
     assert_eq!(put["version"]["status"], "balloting");
     assert_eq!(put["version"]["ballot_id"], bid);
+    // The linked draft keeps the shape the adoption depends on: the rule cannot be changed,
+    // other fields can.
+    let ballot_path = format!("/api/v1/communities/sanyijing/ballots/{bid}");
+    let mut def = json!({
+        "title": b["title"], "description": b["description"], "kind": "assembly_matter",
+        "privacy": "open", "counting_rule": "special",
+        "questions": [{"kind": "yes_no", "text": b["questions"][0]["text"]}],
+        "opens_at": b["opens_at"], "closes_at": b["closes_at"],
+    });
+    let res = send(&app, Method::PUT, &ballot_path, &f.organiser, def.clone()).await;
+    assert_eq!(fields(res).await, ["counting_rule"]);
+    def["counting_rule"] = json!("ordinary");
+    def["description"] = json!(format!(
+        "{}\n\n业主大会筹备组",
+        b["description"].as_str().unwrap()
+    ));
+    let res = send(&app, Method::PUT, &ballot_path, &f.organiser, def).await;
+    assert_eq!(res.status(), 200);
     assert_eq!(
         send(&app, Method::POST, &vote, &f.organiser, json!({}))
             .await

@@ -529,3 +529,32 @@ async fn the_inbox_page_without_javascript() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_building_report_moving_on_tells_its_reporter() {
+    let t = setup().await;
+    let building = {
+        let mut conn = t.app.db.connect();
+        let c = yishiting::db::communities::by_slug(&mut conn, "sanyijing")
+            .unwrap()
+            .unwrap();
+        yishiting::db::roster::buildings(&mut conn, c.id).unwrap()[0].id
+    };
+    let body = json!({"building_id": building, "category": "lighting", "title": "楼道灯坏了",
+        "description": "三楼楼道灯不亮。", "location": "三楼"});
+    let path = format!("{BASE}/building-reports");
+    let r = t.json(Method::POST, &path, &t.zhang, Some(body), 201).await;
+    let id = r["id"].as_i64().unwrap();
+    assert!(t.kinds(&t.zhang).await.is_empty());
+    let step = json!({"action": "acknowledge", "note": "已收到"});
+    let events = format!("{BASE}/building-reports/{id}/events");
+    t.json(Method::POST, &events, &t.f.organiser, Some(step), 200)
+        .await;
+    assert_eq!(t.kinds(&t.zhang).await, ["report_status"]);
+    let v = t.inbox(&t.zhang).await;
+    assert_eq!(
+        v["items"][0]["url"],
+        format!("/c/sanyijing/building-reports/{id}")
+    );
+    assert!(t.kinds(&t.li).await.is_empty());
+}

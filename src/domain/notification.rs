@@ -17,15 +17,18 @@ pub enum Kind {
     BallotOpen,
     /// A ballot for one of your units closed.
     BallotClose,
+    /// Your building report was acknowledged, assigned or closed.
+    ReportStatus,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Reply,
         Kind::CosignLevel,
         Kind::ProposalStatus,
         Kind::BallotOpen,
         Kind::BallotClose,
+        Kind::ReportStatus,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Kind {
             Kind::ProposalStatus => "proposal_status",
             Kind::BallotOpen => "ballot_open",
             Kind::BallotClose => "ballot_close",
+            Kind::ReportStatus => "report_status",
         }
     }
 

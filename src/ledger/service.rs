@@ -97,6 +97,19 @@ pub fn update(
     input: &DefinitionInput,
 ) -> AppResult<BallotRow> {
     let def = validate(conn, c, input)?;
+    // A ballot adopting a convention keeps the shape its adoption depends on: the kind and
+    // rule the law sets for that convention, and one agree/disagree question.
+    if let Some((conv, _)) = crate::db::conventions::by_ballot(conn, id)? {
+        let (kind, rule) = crate::domain::convention::ballot_shape(conv.kind());
+        let one_yes_no =
+            def.questions.len() == 1 && def.questions[0].kind == ballot::QuestionKind::YesNo;
+        if def.kind != kind || def.counting_rule != rule || !one_yes_no {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "counting_rule",
+                Msg::new("ballot-error-convention-shape"),
+            )]));
+        }
+    }
     write_tx(conn, |conn| {
         let before = db_ballots::get(conn, c.id, id)?.ok_or(AppError::NotFound)?;
         if !db_ballots::update_draft(conn, id, &def, ledger.clock.now())? {

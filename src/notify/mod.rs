@@ -144,6 +144,31 @@ pub fn on_proposal_status(conn: &mut DbConn, c: &Community, p: &ProposalRow, by:
     });
 }
 
+/// A building report was acknowledged, assigned or closed by someone else: tell its reporter.
+pub fn on_report_status(
+    conn: &mut DbConn,
+    c: &Community,
+    report: (i64, &str),
+    reporter: i64,
+    by: i64,
+    now: i64,
+) {
+    if reporter == by {
+        return;
+    }
+    quietly(conn, "report_status", |conn| {
+        notify(
+            conn,
+            &[reporter],
+            c.id,
+            Kind::ReportStatus,
+            report.1,
+            &format!("/c/{}/building-reports/{}", c.slug, report.0),
+            now,
+        )
+    });
+}
+
 /// A ballot opened or closed: tell the users whose owners are among its voters.
 pub fn on_ballot(conn: &mut DbConn, c: &Community, ballot_id: i64, kind: Kind, now: i64) {
     quietly(conn, kind.as_str(), |conn| {
@@ -180,6 +205,7 @@ fn kind_names(kind: &str) -> (&'static str, &'static str) {
         Some(Kind::ProposalStatus) => ("你的议题状态有变化", "Your proposal changed status"),
         Some(Kind::BallotOpen) => ("表决已开始", "A ballot opened"),
         Some(Kind::BallotClose) => ("表决已结束", "A ballot closed"),
+        Some(Kind::ReportStatus) => ("你上报的楼栋问题有进展", "Your building report moved on"),
         None => ("通知", "Notification"),
     }
 }

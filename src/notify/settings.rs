@@ -19,7 +19,7 @@ pub struct NotificationSettings {
     #[serde(default)]
     pub digest: bool,
     /// The channel of each kind (`reply`, `cosign_level`, `proposal_status`, `ballot_open`,
-    /// `ballot_close`): `off`, `inbox` or `email`. Kinds left out keep `inbox`.
+    /// `ballot_close`, `report_status`): `off`, `inbox` or `email`. Kinds left out keep `inbox`.
     #[serde(default)]
     pub channels: BTreeMap<String, String>,
 }

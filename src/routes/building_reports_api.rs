@@ -275,9 +275,10 @@ pub async fn act(
         None => AppError::Conflict(Msg::new(r.message_id())),
     })?;
     let (cid, uid, now) = (c.id, user.user.id, state.ledger.clock.now());
+    let (c2, title, reporter) = (c.clone(), row.title.clone(), row.reporter_id);
     let moved = state
         .with_db(move |conn| {
-            Ok(db_reports::apply(
+            let moved = db_reports::apply(
                 conn,
                 &Step {
                     report_id: row.id,
@@ -290,7 +291,11 @@ pub async fn act(
                     assignee: (action == domain::Action::Assign).then_some(assignee.as_str()),
                     now,
                 },
-            )?)
+            )?;
+            if moved {
+                crate::notify::on_report_status(conn, &c2, (row.id, &title), reporter, uid, now);
+            }
+            Ok(moved)
         })
         .await?;
     if !moved {

@@ -23,7 +23,7 @@ pub const INBOX_LIMIT: i64 = 100;
 pub struct NotificationView {
     pub id: i64,
     pub community_id: i64,
-    /// reply, cosign_level, proposal_status, ballot_open or ballot_close.
+    /// reply, cosign_level, proposal_status, ballot_open, ballot_close or report_status.
     pub kind: String,
     pub title: String,
     /// A local path.

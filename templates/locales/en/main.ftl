@@ -934,3 +934,5 @@ notify-save = Save
 notify-error-email = Not a valid email address: use name@domain, without spaces, quotes, commas or angle brackets.
 notify-error-email-needed = Email notifications and the daily digest need an email address.
 notify-error-channel = Unknown kind or channel of notification.
+notify-kind-report-status = Your building report moved on
+ballot-error-convention-shape = This ballot adopts a convention: its kind, its counting rule and its single agree/disagree question follow from the convention and cannot be changed.

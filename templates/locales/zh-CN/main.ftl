@@ -934,3 +934,5 @@ notify-save = 保存
 notify-error-email = 邮箱地址无效：应为“名字@域名”，不含空格、引号、逗号或尖括号。
 notify-error-email-needed = 邮件通知和每日摘要需要填写邮箱地址。
 notify-error-channel = 未知的通知类型或方式。
+notify-kind-report-status = 你上报的楼栋问题有进展
+ballot-error-convention-shape = 这是通过公约的表决：表决类型、计票规则和唯一的同意/反对问题由公约决定，不能修改。
