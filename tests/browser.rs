@@ -285,7 +285,8 @@ async fn a_scrutineer_makes_a_key_in_the_browser_and_co_signs_the_result() {
     fill(c, "login", "jianpiao").await;
     fill(c, "password", "scrutineer-password").await;
     click(c, "main form button[type='submit']").await;
-    wait_for(c, "main").await;
+    // The next page, signed in (the login page has a main element too).
+    wait_for(c, "form[action='/logout']").await;
     c.goto(&app.url("/c/sanyijing/scrutineer")).await.unwrap();
     wait_for(c, "#no-key").await;
     click(c, "#generate-key").await;

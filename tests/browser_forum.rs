@@ -18,7 +18,8 @@ async fn login(c: &Client, app: &common::TestApp, login: &str, password: &str) {
     fill(c, "login", login).await;
     fill(c, "password", password).await;
     click(c, "main form button[type='submit']").await;
-    wait_for(c, "main").await;
+    // The next page, signed in (the login page has a main element too).
+    wait_for(c, "form[action='/logout']").await;
 }
 
 async fn current_path(c: &Client) -> String {
