@@ -116,7 +116,7 @@ async fn owners_raise_co_sign_discuss_and_report_a_proposal() {
 
     // Three owners report wang's comment; the third report hides it pending review.
     let thread = format!("{proposal}/comments/{comment_id}");
-    for who in ["zhang", "li", "sun"] {
+    for (n, who) in ["zhang", "li", "sun"].into_iter().enumerate() {
         login(c, &app, who, "owner-password").await;
         c.goto(&app.url(&thread)).await.unwrap();
         click(c, &format!("#report-{comment_id} summary")).await;
@@ -126,8 +126,27 @@ async fn owners_raise_co_sign_discuss_and_report_a_proposal() {
         )
         .await;
         click(c, &format!("#report-form-{comment_id} button")).await;
-        wait_for(c, &format!("#comment-{comment_id}")).await;
+        // Wait until the server has counted the report before the next login, which could
+        // otherwise overtake the form's submission.
+        let start = std::time::Instant::now();
+        loop {
+            let mut conn = app.db.connect();
+            let cid: i64 = comment_id.parse().unwrap();
+            let row = yishiting::db::comments::by_id(&mut conn, cid)
+                .unwrap()
+                .unwrap();
+            if row.report_count as usize == n + 1 {
+                break;
+            }
+            assert!(
+                start.elapsed().as_secs() < 20,
+                "report {} was not counted",
+                n + 1
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
+    c.goto(&app.url(&thread)).await.unwrap();
     wait_for(c, &format!("#comment-{comment_id}.vis-hidden")).await;
     assert!(text_of(c, &format!("#comment-{comment_id} .comment-gone"))
         .await
