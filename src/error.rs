@@ -139,6 +139,18 @@ impl ResponseError for AppError {
     }
 }
 
+/// Field-named problems from the domain's validation: 422 with every problem listed.
+impl From<Vec<crate::domain::ballot::Invalid>> for AppError {
+    fn from(problems: Vec<crate::domain::ballot::Invalid>) -> Self {
+        AppError::Validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(p.field, Msg::new(p.message)))
+                .collect(),
+        )
+    }
+}
+
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
         match e {

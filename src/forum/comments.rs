@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{invalid, require_poster, visible, Who};
+use super::{require_poster, visible, Who};
 use crate::db::comments::{self as db_comments, AddError, CommentRow, CommentView, Reported};
 use crate::db::communities::Community;
 use crate::db::{audit, DbConn};
@@ -23,7 +23,7 @@ pub fn add(
 ) -> AppResult<CommentRow> {
     require_poster(conn, c, who)?;
     let p = visible(conn, c, proposal_id, Some(who))?;
-    let (body, stance) = comment::validate(input).map_err(invalid)?;
+    let (body, stance) = comment::validate(input).map_err(AppError::from)?;
     if !p.status().is_live() {
         return Err(AppError::Conflict(Msg::new("comment-error-closed")));
     }
@@ -90,7 +90,7 @@ pub fn edit(
         body: body.to_owned(),
         ..Default::default()
     };
-    let (body, _) = comment::validate(&input).map_err(invalid)?;
+    let (body, _) = comment::validate(&input).map_err(AppError::from)?;
     if !db_comments::edit(conn, &row, &body, now)? {
         return Err(AppError::Conflict(Msg::new("comment-error-not-editable")));
     }
@@ -139,10 +139,9 @@ pub fn report(
     let note = match comment::check_reason("note", note, false) {
         Ok(n) => n,
         Err(v) => {
-            problems.extend(
-                v.into_iter()
-                    .map(|p| FieldError::new(p.field, Msg::new(p.message))),
-            );
+            if let AppError::Validation(mut v) = AppError::from(v) {
+                problems.append(&mut v);
+            }
             String::new()
         }
     };
@@ -183,7 +182,7 @@ pub fn moderate(
     if !who.may(Role::ModerateForum, c) {
         return Err(AppError::Forbidden);
     }
-    let reason = comment::check_reason("reason", reason, true).map_err(invalid)?;
+    let reason = comment::check_reason("reason", reason, true).map_err(AppError::from)?;
     let p = crate::db::proposals::get(conn, c.id, proposal_id)?.ok_or(AppError::NotFound)?;
     let row = db_comments::get(conn, p.id, id)?.ok_or(AppError::NotFound)?;
     if !db_comments::moderate(conn, c.id, &row, hide, who.id, &reason, now)? {
@@ -210,7 +209,7 @@ pub fn block(
     if !who.may(Role::ModerateForum, c) {
         return Err(AppError::Forbidden);
     }
-    let reason = comment::check_reason("reason", reason, true).map_err(invalid)?;
+    let reason = comment::check_reason("reason", reason, true).map_err(AppError::from)?;
     if user_id == who.id {
         return Err(AppError::Conflict(Msg::new("block-error-self")));
     }

@@ -55,10 +55,6 @@ pub fn require_poster(conn: &mut DbConn, c: &Community, who: &Who) -> AppResult<
     Ok(())
 }
 
-pub(crate) fn invalid(problems: Vec<crate::domain::ballot::Invalid>) -> AppError {
-    ballots::invalid_to_error(problems)
-}
-
 fn refusal(r: Refusal) -> AppError {
     match r {
         Refusal::Illegal => AppError::Conflict(Msg::new(r.message_id())),
@@ -100,7 +96,7 @@ pub fn create(
     now: i64,
 ) -> AppResult<ProposalRow> {
     require_poster(conn, c, who)?;
-    let p = proposal::validate(input, &building_ids(conn, c)?).map_err(invalid)?;
+    let p = proposal::validate(input, &building_ids(conn, c)?).map_err(AppError::from)?;
     let status = if publish { Status::Open } else { Status::Draft };
     let row = db_proposals::insert(conn, c.id, who.id, &p, status, now)?;
     search::index_proposal(conn, c.id, row.id, &row.title, &row.body)?;
@@ -136,7 +132,7 @@ pub fn edit(
     ) {
         return Err(AppError::Conflict(Msg::new("proposal-error-not-editable")));
     }
-    let p = proposal::validate(input, &building_ids(conn, c)?).map_err(invalid)?;
+    let p = proposal::validate(input, &building_ids(conn, c)?).map_err(AppError::from)?;
     if !db_proposals::update_text(conn, &row, &p, who.id, now)? {
         return Err(AppError::Conflict(Msg::new("proposal-error-changed")));
     }

@@ -11,16 +11,7 @@ use crate::domain::ballot::{self, DefinitionInput, ManifestDocument, QuestionInp
 use crate::domain::convention::{self as domain, AmendmentStatus, VersionStatus};
 use crate::domain::tally::Outcome;
 use crate::domain::tally_record::TallyRecord;
-use crate::error::{AppError, AppResult, FieldError, Msg};
-
-fn invalid(problems: Vec<ballot::Invalid>) -> AppError {
-    AppError::Validation(
-        problems
-            .into_iter()
-            .map(|p| FieldError::new(p.field, Msg::new(p.message)))
-            .collect(),
-    )
-}
+use crate::error::{AppError, AppResult, Msg};
 
 fn conflict(id: &'static str) -> AppError {
     AppError::Conflict(Msg::new(id))
@@ -60,7 +51,7 @@ pub fn create(
         (h, a) => {
             let mut p = h.err().unwrap_or_default();
             p.extend(a.err().unwrap_or_default());
-            return Err(invalid(p));
+            return Err(AppError::from(p));
         }
     };
     let hash = domain::text_sha256(&articles);
@@ -115,7 +106,7 @@ pub fn edit(
     v: i32,
     text: &str,
 ) -> AppResult<VersionRow> {
-    let articles = domain::parse_articles(text).map_err(invalid)?;
+    let articles = domain::parse_articles(text).map_err(AppError::from)?;
     let hash = domain::text_sha256(&articles);
     write_tx(conn, |conn| {
         let (_, ver) = version(conn, c, id, v)?;
@@ -170,7 +161,7 @@ pub fn comment(
     }
     let body = domain::check_note(&mut problems, "body", body);
     let Some(number) = number.filter(|_| problems.is_empty()) else {
-        return Err(invalid(problems));
+        return Err(AppError::from(problems));
     };
     open_for_discussion(&ver)?;
     write_tx(conn, |conn| {
@@ -219,7 +210,7 @@ pub fn propose(
         &input.reason,
         &ver.articles(),
     )
-    .map_err(invalid)?;
+    .map_err(AppError::from)?;
     if latest(conn, conv.id)?.id != ver.id {
         return Err(conflict("convention-error-not-latest"));
     }
@@ -253,7 +244,7 @@ pub fn decide(
             Err(p) if p.iter().any(|x| x.message == "convention-error-decided") => {
                 return Err(conflict("convention-error-decided"))
             }
-            Err(p) => return Err(invalid(p)),
+            Err(p) => return Err(AppError::from(p)),
         };
         let mut result = None;
         if to == AmendmentStatus::Accepted {
@@ -348,7 +339,7 @@ pub fn put_to_vote(
         .map(|b| b.id)
         .collect();
     let def = ballot::validate_definition(&ballot_definition(c, &conv, &ver, now), &buildings)
-        .map_err(invalid)?;
+        .map_err(AppError::from)?;
     write_tx(conn, |conn| {
         let b = db_ballots::insert_draft(
             conn,

@@ -13,15 +13,6 @@ use crate::domain::notification::Kind;
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::notify;
 
-pub(crate) fn invalid_to_error(problems: Vec<ballot::Invalid>) -> AppError {
-    AppError::Validation(
-        problems
-            .into_iter()
-            .map(|p| FieldError::new(p.field, Msg::new(p.message)))
-            .collect(),
-    )
-}
-
 fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
     lifecycle::Clock {
         now: ledger.clock.now(),
@@ -41,7 +32,7 @@ fn validate(
         .iter()
         .map(|b| b.id)
         .collect();
-    let def = ballot::validate_definition(input, &buildings).map_err(invalid_to_error)?;
+    let def = ballot::validate_definition(input, &buildings).map_err(AppError::from)?;
     let candidates = crate::db::tally::candidates(conn, c.id)?;
     if def
         .scrutineers

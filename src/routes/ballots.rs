@@ -356,17 +356,7 @@ async fn render_editor(
             .map(|k| k.as_str())
             .collect::<Vec<_>>(),
     );
-    let errors: Vec<_> = errors
-        .iter()
-        .map(|e| serde_json::json!({ "field": e.field, "message": e.message.render(page.lang) }))
-        .collect();
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    ctx.insert("errors", &errors);
-    page.render_status(&state.tera, "ballot_edit.html", ctx, status)
+    page.render_form(&state.tera, "ballot_edit.html", ctx, errors)
 }
 
 pub async fn new_page(

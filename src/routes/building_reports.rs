@@ -32,21 +32,6 @@ fn shown_all(rows: &[ReportView]) -> AppResult<Vec<serde_json::Value>> {
     rows.iter().map(shown).collect()
 }
 
-fn error_list(page: &PageCtx, errors: &[FieldError]) -> Vec<serde_json::Value> {
-    errors
-        .iter()
-        .map(|e| serde_json::json!({ "field": e.field, "message": e.message.render(page.lang) }))
-        .collect()
-}
-
-fn status_of(errors: &[FieldError]) -> actix_web::http::StatusCode {
-    if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 /// The member's own reports and, for leads and organisers, the reports to handle.
 pub async fn list_page(
     page: PageCtx,
@@ -125,13 +110,7 @@ async fn render_form(
         "categories",
         &Category::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
     );
-    ctx.insert("errors", &error_list(page, errors));
-    page.render_status(
-        &state.tera,
-        "building_report_new.html",
-        ctx,
-        status_of(errors),
-    )
+    page.render_form(&state.tera, "building_report_new.html", ctx, errors)
 }
 
 pub async fn new_page(
@@ -209,8 +188,7 @@ async fn render_detail(
     ctx.insert("can_handle", &(d.can_handle && status.is_open()));
     ctx.insert("can_acknowledge", &(status == Status::Reported));
     ctx.insert("form", form);
-    ctx.insert("errors", &error_list(page, errors));
-    page.render_status(&state.tera, "building_report.html", ctx, status_of(errors))
+    page.render_form(&state.tera, "building_report.html", ctx, errors)
 }
 
 pub async fn detail_page(

@@ -25,21 +25,6 @@ use crate::shell::PageCtx;
 /// 5,000 characters, percent-encoded).
 pub const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
 
-fn errors_json(page: &PageCtx, errors: &[FieldError]) -> Vec<serde_json::Value> {
-    errors
-        .iter()
-        .map(|e| serde_json::json!({ "field": e.field, "message": e.message.render(page.lang) }))
-        .collect()
-}
-
-fn status_of(errors: &[FieldError]) -> actix_web::http::StatusCode {
-    if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 fn allows(page: &PageCtx, c: &Community, action: Action) -> bool {
     page.user
         .as_ref()
@@ -76,8 +61,7 @@ async fn render_list(
     ctx.insert("items", &items);
     ctx.insert("organiser", &allows(page, c, Action::ManageConventions));
     ctx.insert("form", form);
-    ctx.insert("errors", &errors_json(page, errors));
-    page.render_status(&state.tera, "conventions.html", ctx, status_of(errors))
+    page.render_form(&state.tera, "conventions.html", ctx, errors)
 }
 
 pub async fn list_page(
@@ -186,13 +170,7 @@ async fn render_version(
         &(status == convention::VersionStatus::Draft && d.version.ballot_id.is_none()),
     );
     ctx.insert("text", &convention::editable_text(&d.version.articles()));
-    ctx.insert("errors", &errors_json(page, errors));
-    page.render_status(
-        &state.tera,
-        "convention_version.html",
-        ctx,
-        status_of(errors),
-    )
+    page.render_form(&state.tera, "convention_version.html", ctx, errors)
 }
 
 pub async fn version_page(

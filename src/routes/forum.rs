@@ -103,17 +103,7 @@ async fn render_form(
         "categories",
         &Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
     );
-    let errors: Vec<serde_json::Value> = errors
-        .iter()
-        .map(|e| serde_json::json!({ "field": e.field, "message": e.message.render(page.lang) }))
-        .collect();
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    ctx.insert("errors", &errors);
-    page.render_status(&state.tera, "proposal_form.html", ctx, status)
+    page.render_form(&state.tera, "proposal_form.html", ctx, errors)
 }
 
 pub async fn new_page(
@@ -211,7 +201,10 @@ pub async fn proposal_page(
     let d = api::detail(&state, &c, &who, id).await?;
     let organiser = who.may(Role::ModerateForum, &c);
     let owner = who.grants.owner_in(c.id);
-    let (pid, c2, who2) = (d.view.proposal.id, c.clone(), who.clone());
+    // The proposal is loaded (and its visibility checked) by `detail`; only what it links to
+    // is read here.
+    let (pid, cid) = (d.view.proposal.id, c.id);
+    let (building_id, ballot_id) = (d.view.proposal.building_id, d.view.proposal.ballot_id);
     let (list, cosigned, building, ballot_title) = state
         .with_db(move |conn| {
             let list = comments::page(conn, pid, sort, page_no, organiser)?;
@@ -219,16 +212,15 @@ pub async fn proposal_page(
                 Some(o) => db_proposals::has_cosigned(conn, pid, o)?,
                 None => false,
             };
-            let p = forum::visible(conn, &c2, pid, Some(&who2))?;
-            let building = match p.building_id {
-                Some(b) => roster::buildings(conn, c2.id)?
+            let building = match building_id {
+                Some(b) => roster::buildings(conn, cid)?
                     .into_iter()
                     .find(|x| x.id == b)
                     .map(|x| x.name),
                 None => None,
             };
-            let ballot_title = match p.ballot_id {
-                Some(b) => crate::db::ballots::get(conn, c2.id, b)?.map(|b| b.title),
+            let ballot_title = match ballot_id {
+                Some(b) => crate::db::ballots::get(conn, cid, b)?.map(|b| b.title),
                 None => None,
             };
             Ok((list, cosigned, building, ballot_title))

@@ -131,17 +131,7 @@ fn render_settings(
     );
     ctx.insert("saved", &saved);
     ctx.insert("mail_on", &state.settings.mail.is_some());
-    let errors: Vec<serde_json::Value> = errors
-        .iter()
-        .map(|e| serde_json::json!({ "field": e.field, "message": e.message.render(page.lang) }))
-        .collect();
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    ctx.insert("errors", &errors);
-    page.render_status(&state.tera, "notification_settings.html", ctx, status)
+    page.render_form(&state.tera, "notification_settings.html", ctx, errors)
 }
 
 #[derive(Debug, Deserialize)]

@@ -222,6 +222,30 @@ impl PageCtx {
         self.render_status(tera, template, extra, actix_web::http::StatusCode::OK)
     }
 
+    /// A form page with its problems (`errors` in the template, each `{field, message}` in the
+    /// page's language): 200 when there are none, 422 when it is shown again with them.
+    pub fn render_form(
+        &self,
+        tera: &Tera,
+        template: &str,
+        mut extra: tera::Context,
+        errors: &[crate::error::FieldError],
+    ) -> AppResult<HttpResponse> {
+        let list: Vec<serde_json::Value> = errors
+            .iter()
+            .map(
+                |e| serde_json::json!({ "field": e.field, "message": e.message.render(self.lang) }),
+            )
+            .collect();
+        extra.insert("errors", &list);
+        let status = if errors.is_empty() {
+            actix_web::http::StatusCode::OK
+        } else {
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+        };
+        self.render_status(tera, template, extra, status)
+    }
+
     /// A page answered with another status than 200, e.g. a form shown again with its problems.
     pub fn render_status(
         &self,
