@@ -89,6 +89,7 @@ fn seed(conn: &mut DbConn) -> Seeded {
             owner_id: None,
             lang: None,
             created_at: now,
+            resident_ref: None,
         },
     )
     .expect("user");

@@ -174,6 +174,7 @@ fn seed(conn: &mut DbConn, n: usize) -> anyhow::Result<(i64, Vec<i64>)> {
                 owner_id: None,
                 lang: None,
                 created_at: now,
+                resident_ref: None,
             },
         )?;
         accounts::grant_role(
@@ -208,6 +209,7 @@ fn seed(conn: &mut DbConn, n: usize) -> anyhow::Result<(i64, Vec<i64>)> {
                     owner_id: Some(*owner_id),
                     lang: None,
                     created_at: now,
+                    resident_ref: None,
                 },
             )?;
             voters.push(user.id);

@@ -168,6 +168,7 @@ fn add_user(
             owner_id: owner.map(|o| o.1),
             lang: None,
             created_at: chrono::Utc::now().naive_utc(),
+            resident_ref: None,
         },
     )?;
     Ok(user.id)

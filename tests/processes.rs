@@ -99,6 +99,7 @@ fn new_user(conn: &mut DbConn, login: &str, admin: bool, owner: Option<(i64, i64
             owner_id: owner.map(|o| o.1),
             lang: None,
             created_at: Utc::now().naive_utc(),
+            resident_ref: None,
         },
     )
     .unwrap()

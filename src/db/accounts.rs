@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{invitation_codes, role_grants, sessions, setup_tokens, users};
+use super::schema::{invitation_codes, residents, role_grants, sessions, setup_tokens, users};
 use super::{DbConn, DbResult};
 use crate::domain::roles::{GrantedRole, Grants};
 
@@ -25,6 +25,8 @@ pub struct User {
     pub owner_id: Option<i64>,
     pub lang: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The resident on the register this account belongs to (with `community_id`).
+    pub resident_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -38,6 +40,7 @@ pub struct NewUser<'a> {
     pub owner_id: Option<i64>,
     pub lang: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub resident_ref: Option<&'a str>,
 }
 
 pub fn count_users(conn: &mut DbConn) -> DbResult<i64> {
@@ -212,9 +215,22 @@ pub fn grants_of(conn: &mut DbConn, user: &User) -> DbResult<Grants> {
             role_grants::building_id,
         ))
         .load(conn)?;
+    // A resident account stays a resident while its reference is on the register.
+    let resident = match (user.community_id, &user.resident_ref) {
+        (Some(c), Some(r)) => {
+            let on_register: i64 = residents::table
+                .filter(residents::community_id.eq(c))
+                .filter(residents::resident_ref.eq(r))
+                .count()
+                .get_result(conn)?;
+            (on_register > 0).then(|| (c, r.clone()))
+        }
+        _ => None,
+    };
     let mut g = Grants {
         is_admin: user.is_admin,
         owner: user.community_id.zip(user.owner_id),
+        resident,
         ..Default::default()
     };
     for (community, role, building) in rows {

@@ -13,6 +13,7 @@ pub mod communities;
 pub mod conventions;
 pub mod notifications;
 pub mod proposals;
+pub mod resident_codes;
 pub mod residents;
 pub mod roster;
 pub mod schema;

@@ -71,6 +71,7 @@ diesel::table! {
         owner_id -> Nullable<BigInt>,
         lang -> Nullable<Text>,
         created_at -> Timestamp,
+        resident_ref -> Nullable<Text>,
     }
 }
 
@@ -459,6 +460,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     notification_prefs,
     notification_kinds,
+    resident_codes,
+    elections,
+    election_members,
+    election_candidates,
+    election_cosigners,
+    election_objections,
+    election_events,
+    election_checkpoints,
 );
 
 diesel::table! {
@@ -591,3 +600,108 @@ diesel::table! {
 
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(notification_prefs -> users (user_id));
+
+diesel::table! {
+    resident_codes (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        resident_ref -> Text,
+        code_hash -> Text,
+        issued_by -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+        redeemed_at -> Nullable<Timestamp>,
+        redeemed_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    elections (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        title -> Text,
+        kind -> Text,
+        step -> Text,
+        announcement -> Nullable<Text>,
+        ballot_id -> Nullable<BigInt>,
+        sealed_key -> Text,
+        log_size -> BigInt,
+        certified_at -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    election_members (election_id, seq) {
+        election_id -> BigInt,
+        seq -> Integer,
+        name -> Text,
+        role -> Text,
+        user_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    election_candidates (id) {
+        id -> BigInt,
+        election_id -> BigInt,
+        community_id -> BigInt,
+        owner_id -> BigInt,
+        self_nominated -> Bool,
+        nominated_by -> BigInt,
+        statement -> Text,
+        status -> Text,
+        review_reason -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    election_cosigners (candidate_id, owner_id) {
+        candidate_id -> BigInt,
+        owner_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    election_objections (id) {
+        id -> BigInt,
+        election_id -> BigInt,
+        candidate_id -> Nullable<BigInt>,
+        raised_by -> BigInt,
+        text -> Text,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    election_events (election_id, leaf_index) {
+        election_id -> BigInt,
+        leaf_index -> BigInt,
+        leaf_hash -> Binary,
+        body -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    election_checkpoints (election_id, tree_size) {
+        election_id -> BigInt,
+        tree_size -> BigInt,
+        root -> Binary,
+        note -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(election_candidates -> elections (election_id));
+diesel::joinable!(election_cosigners -> election_candidates (candidate_id));

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 /// The roles a community grants (administrator is global, owner and resident come from the
-/// roster record an account is linked to).
+/// roster or register record an account is linked to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantedRole {
@@ -110,6 +110,9 @@ pub struct Grants {
     pub building_lead_of: BTreeSet<(i64, i64)>,
     /// (community, owner) when the account belongs to an owner on the roster.
     pub owner: Option<(i64, i64)>,
+    /// (community, resident reference) when the account belongs to a resident on the register
+    /// (居民): a member of the community's forum, not a voter in owners' ballots.
+    pub resident: Option<(i64, String)>,
 }
 
 impl Grants {
@@ -159,6 +162,7 @@ impl Grants {
             .collect();
         all.extend(self.building_lead_of.iter().map(|(c, _)| *c));
         all.extend(self.owner.map(|(c, _)| c));
+        all.extend(self.resident.as_ref().map(|(c, _)| *c));
         all
     }
 }
@@ -236,5 +240,19 @@ mod tests {
         assert!(organiser.handles_building(1, 8));
         assert!(!organiser.handles_building(2, 8));
         assert!(!Grants::default().allows(Action::Participate, 1));
+    }
+
+    #[test]
+    fn residents_participate_in_their_community_only() {
+        let resident = Grants {
+            resident: Some((1, "R-001".into())),
+            ..Default::default()
+        };
+        for a in ALL {
+            assert_eq!(resident.allows(a, 1), a == Action::Participate, "{a:?}");
+            assert!(!resident.allows(a, 2), "{a:?}");
+        }
+        assert_eq!(resident.owner_in(1), None);
+        assert!(!resident.handles_building(1, 7));
     }
 }

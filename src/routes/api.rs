@@ -26,6 +26,7 @@ use crate::shell::errors::{Problem, ProblemField};
         super::residents::api_residents, super::residents::api_export, super::residents::api_import,
         super::people::api_codes, super::people::api_grant, super::people::api_revoke,
         super::people::api_roles, super::people::api_audit,
+        super::resident_codes::api_issue,
         super::ballots_api::api_list, super::ballots_api::api_create, super::ballots_api::api_get,
         super::ballots_api::api_update, super::ballots_api::api_transition,
         super::ballots_api::api_set_notice, super::ballots_api::api_cast,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::auth::{self, Authed};
 use crate::crypto::{passwords, tokens};
-use crate::db::{self, accounts, audit};
+use crate::db::{self, accounts, audit, resident_codes};
 use crate::domain::accounts::{check_new_account, normalise_login, safe_next};
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::shell::PageCtx;
@@ -160,7 +160,14 @@ pub struct RedeemRequest {
     pub password: String,
 }
 
-/// Create the account an invitation code is for; returns the new user.
+/// Whose code was typed: an owner's (invitation code) or a resident's.
+enum Claim {
+    Owner(accounts::InvitationCode),
+    Resident(resident_codes::ResidentCode),
+}
+
+/// Create the account an invitation code is for (an owner's or a resident's); returns the new
+/// user.
 async fn redeem(req: &HttpRequest, r: RedeemRequest) -> AppResult<accounts::User> {
     let state = auth::app_state(req)?;
     state.limits.check_redeem(&auth::client_addr(req))?;
@@ -176,13 +183,32 @@ async fn redeem(req: &HttpRequest, r: RedeemRequest) -> AppResult<accounts::User
         .with_db(move |conn| {
             let hash = passwords::hash_password(&password).map_err(AppError::internal)?;
             db::write_tx(conn, |conn| {
-                let code = accounts::active_code(conn, &code_hash)?
-                    .ok_or(AppError::BadRequest(Msg::new("redeem-code-invalid")))?;
-                // A reissued code for an owner who already has an account resets that account
+                // An owner's code or a resident's code: the account belongs to that record.
+                let claim = match accounts::active_code(conn, &code_hash)? {
+                    Some(code) => Claim::Owner(code),
+                    None => Claim::Resident(
+                        resident_codes::active(conn, &code_hash)?
+                            .ok_or(AppError::BadRequest(Msg::new("redeem-code-invalid")))?,
+                    ),
+                };
+                // A reissued code for someone who already has an account resets that account
                 // (its old sessions were ended when the code was reissued).
-                let existing = accounts::users_of_owner(conn, code.community_id, code.owner_id)?
-                    .into_iter()
-                    .next();
+                let (community_id, existing) = match &claim {
+                    Claim::Owner(code) => (
+                        code.community_id,
+                        accounts::users_of_owner(conn, code.community_id, code.owner_id)?
+                            .into_iter()
+                            .next(),
+                    ),
+                    Claim::Resident(code) => (
+                        code.community_id,
+                        resident_codes::user_of_resident(
+                            conn,
+                            code.community_id,
+                            &code.resident_ref,
+                        )?,
+                    ),
+                };
                 if accounts::user_by_login(conn, &login)?
                     .is_some_and(|u| existing.as_ref().is_none_or(|e| e.id != u.id))
                 {
@@ -200,10 +226,17 @@ async fn redeem(req: &HttpRequest, r: RedeemRequest) -> AppResult<accounts::User
                             display_name: &display_name,
                             password_hash: &hash,
                             is_admin: false,
-                            community_id: Some(code.community_id),
-                            owner_id: Some(code.owner_id),
+                            community_id: Some(community_id),
+                            owner_id: match &claim {
+                                Claim::Owner(code) => Some(code.owner_id),
+                                Claim::Resident(_) => None,
+                            },
                             lang: None,
                             created_at: Utc::now().naive_utc(),
+                            resident_ref: match &claim {
+                                Claim::Owner(_) => None,
+                                Claim::Resident(code) => Some(code.resident_ref.as_str()),
+                            },
                         },
                     ),
                 };
@@ -214,15 +247,25 @@ async fn redeem(req: &HttpRequest, r: RedeemRequest) -> AppResult<accounts::User
                         e.into()
                     }
                 })?;
-                if !accounts::redeem_code(conn, code.id, user.id)? {
+                let (used, before) = match &claim {
+                    Claim::Owner(code) => (
+                        accounts::redeem_code(conn, code.id, user.id)?,
+                        serde_json::json!({ "owner_id": code.owner_id }),
+                    ),
+                    Claim::Resident(code) => (
+                        resident_codes::redeem(conn, code.id, user.id)?,
+                        serde_json::json!({ "resident_ref": code.resident_ref }),
+                    ),
+                };
+                if !used {
                     return Err(AppError::BadRequest(Msg::new("redeem-code-invalid")));
                 }
                 audit::append(
                     conn,
-                    Some(code.community_id),
+                    Some(community_id),
                     Some(user.id),
                     "code.redeem",
-                    &serde_json::json!({ "owner_id": code.owner_id }),
+                    &before,
                     &serde_json::json!({ "user_id": user.id, "login": user.login }),
                 )?;
                 Ok(user)
@@ -394,6 +437,7 @@ pub async fn setup_submit(
                         owner_id: None,
                         lang: None,
                         created_at: Utc::now().naive_utc(),
+                        resident_ref: None,
                     },
                 )?;
                 audit::append(

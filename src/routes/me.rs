@@ -22,6 +22,8 @@ pub struct Me {
     pub units: Vec<UnitView>,
     /// (community slug, role) pairs.
     pub roles: Vec<RoleSummary>,
+    /// True when the account belongs to a resident on the community's register.
+    pub resident: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -71,6 +73,7 @@ async fn me(state: &AppState, u: &CurrentUser) -> AppResult<Me> {
                 community,
                 units,
                 roles,
+                resident: grants.resident.is_some(),
             })
         })
         .await

@@ -20,6 +20,7 @@ pub mod me;
 pub mod notifications;
 pub mod pages;
 pub mod people;
+pub mod resident_codes;
 pub mod residents;
 pub mod roster;
 pub mod tally;
@@ -72,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{slug}/residents").get(residents::residents_page))
         .service(web::resource("/c/{slug}/residents.csv").get(residents::export_page))
         .service(web::resource("/c/{slug}/residents/import").post(residents::import_upload))
+        .service(web::resource("/c/{slug}/residents/codes").post(resident_codes::issue_submit))
         .service(
             web::resource("/c/{slug}/residents/import/confirm").post(residents::import_confirm),
         )
@@ -206,6 +208,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(residents::api_import),
                 )
                 .service(web::resource("/communities/{slug}/codes").post(people::api_codes))
+                .service(
+                    web::resource("/communities/{slug}/resident-codes")
+                        .post(resident_codes::api_issue),
+                )
                 .service(
                     web::resource("/communities/{slug}/roles")
                         .get(people::api_roles)

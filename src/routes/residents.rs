@@ -157,8 +157,17 @@ pub async fn residents_page(
     let user = page.user()?;
     let c = authorise(&state, user, &slug, Action::ViewRoster).await?;
     let can_edit = user.grants.allows(Action::EditRoster, c.id);
-    let o = state.with_db(move |conn| overview(conn, c)).await?;
+    let can_issue = user.grants.allows(Action::IssueCodes, c.id);
+    let (o, status) = state
+        .with_db(move |conn| {
+            let status = super::resident_codes::account_status(conn, c.id)?;
+            Ok((overview(conn, c)?, status))
+        })
+        .await?;
     let mut ctx = tera::Context::new();
+    ctx.insert("status", &status);
+    ctx.insert("can_issue", &can_issue);
+    ctx.insert("account_age", &super::resident_codes::ACCOUNT_AGE);
     ctx.insert("o", &o);
     ctx.insert("community", &o.community);
     ctx.insert("can_edit", &can_edit);

@@ -231,6 +231,7 @@ impl TestApp {
                 owner_id: None,
                 lang: None,
                 created_at: chrono::Utc::now().naive_utc(),
+                resident_ref: None,
             },
         )
         .unwrap()
@@ -265,6 +266,7 @@ impl TestApp {
                 owner_id: Some(owner.id),
                 lang: None,
                 created_at: chrono::Utc::now().naive_utc(),
+                resident_ref: None,
             },
         )
         .unwrap()

@@ -936,3 +936,17 @@ notify-error-email-needed = Email notifications and the daily digest need an ema
 notify-error-channel = Unknown kind or channel of notification.
 notify-kind-report-status = Your building report moved on
 ballot-error-convention-shape = This ballot adopts a convention: its kind, its counting rule and its single agree/disagree question follow from the convention and cannot be changed.
+
+# resident accounts
+field-resident = Resident
+resident-has-account = has an account
+resident-code-pending = code not yet used
+resident-code-reissue = Reissue code
+resident-code-issue-one = Issue code
+resident-codes-issue = Issue codes to adult residents without an account
+resident-codes-hint = A resident's account may raise proposals, join discussions, report comments and file building reports; owners' assembly votes remain for owners only.
+resident-slip-note = A resident's account takes part in the forum and building reports; it does not vote in owners' assembly ballots.
+resident-code-unknown = The register has no resident with reference { $resident }.
+resident-code-minor = Resident { $resident } is under 18 this year and cannot hold an account.
+resident-code-none = Name at least one resident.
+me-resident = You are a resident on this community's register: you may take part in the forum and file building reports.

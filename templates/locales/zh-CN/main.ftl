@@ -936,3 +936,17 @@ notify-error-email-needed = 邮件通知和每日摘要需要填写邮箱地址�
 notify-error-channel = 未知的通知类型或方式。
 notify-kind-report-status = 你上报的楼栋问题有进展
 ballot-error-convention-shape = 这是通过公约的表决：表决类型、计票规则和唯一的同意/反对问题由公约决定，不能修改。
+
+# resident accounts
+field-resident = 居民
+resident-has-account = 已开通账户
+resident-code-pending = 邀请码未使用
+resident-code-reissue = 重新发放邀请码
+resident-code-issue-one = 发放邀请码
+resident-codes-issue = 为尚未开通账户的成年居民发放邀请码
+resident-codes-hint = 居民账户可以在议事亭发起议题、参与讨论、举报评论和楼栋上报；业主大会的表决仍只由业主进行。
+resident-slip-note = 居民账户可以参与议事亭讨论和楼栋上报，不能参加业主大会表决。
+resident-code-unknown = 居民登记中没有编号为 { $resident } 的居民。
+resident-code-minor = 居民 { $resident } 今年未满十八周岁，不能开通账户。
+resident-code-none = 请至少指定一位居民。
+me-resident = 您是本小区登记在册的居民，可以参与议事亭讨论和楼栋上报。

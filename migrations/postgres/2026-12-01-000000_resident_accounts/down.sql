@@ -1,0 +1,3 @@
+DROP TABLE resident_codes;
+DROP INDEX users_resident;
+ALTER TABLE users DROP COLUMN resident_ref;
