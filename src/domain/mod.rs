@@ -12,6 +12,7 @@ pub mod convention_amendment;
 pub mod convention_diff;
 pub mod csv_table;
 pub mod custom_rule;
+pub mod election;
 pub mod headcount;
 pub mod lifecycle;
 pub mod merkle;
