@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod area;
 pub mod ballot;
 pub mod building_report;
+pub mod casting;
 pub mod comment;
 pub mod community;
 pub mod convention;
