@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod elections;
 pub mod error;
 pub mod forum;
 pub mod i18n;

@@ -11,6 +11,7 @@ pub mod building_reports;
 pub mod comments;
 pub mod communities;
 pub mod conventions;
+pub mod elections;
 pub mod notifications;
 pub mod proposals;
 pub mod resident_codes;

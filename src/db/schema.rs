@@ -674,6 +674,7 @@ diesel::table! {
         id -> BigInt,
         election_id -> BigInt,
         candidate_id -> Nullable<BigInt>,
+        stage -> Text,
         raised_by -> BigInt,
         text -> Text,
         answer -> Nullable<Text>,

@@ -10,6 +10,7 @@
 pub mod announce;
 pub mod conventions;
 pub mod count;
+pub mod election_log;
 pub mod service;
 pub mod writer;
 

@@ -12,6 +12,7 @@ pub mod building_reports_api;
 pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
+pub mod elections_api;
 pub mod forum;
 pub mod forum_api;
 pub mod forum_comments;
@@ -181,6 +182,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/redeem").post(auth::api_redeem))
                 .service(web::resource("/me").get(me::api_me))
                 .configure(notifications::api_routes)
+                .configure(elections_api::api_routes)
                 .service(
                     web::resource("/communities")
                         .get(api::list_communities)

@@ -98,7 +98,7 @@ pub struct AnnouncementInput {
 }
 
 /// The dates every step is held to, strictly in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timetable {
     pub nomination_opens_at: i64,
     pub nomination_closes_at: i64,

@@ -1,0 +1,11 @@
+DROP TRIGGER election_checkpoints_no_delete;
+DROP TRIGGER election_checkpoints_no_update;
+DROP TABLE election_checkpoints;
+DROP TRIGGER election_events_no_delete;
+DROP TRIGGER election_events_no_update;
+DROP TABLE election_events;
+DROP TABLE election_objections;
+DROP TABLE election_cosigners;
+DROP TABLE election_candidates;
+DROP TABLE election_members;
+DROP TABLE elections;

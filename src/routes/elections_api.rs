@@ -1,0 +1,353 @@
+//! Elections of the owners' committee (业委会换届选举) through the API: each step for the role
+//! that takes it, checked and recorded by [`crate::elections`]. Organisers (筹备组, 业委会 or
+//! 社区 staff: the organisers of the community) form the preparation group, post the
+//! announcement, review nominations, publish the list and answer objections; owners nominate
+//! themselves; members raise objections and read everything; the event log is public.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::roster::{authorise, community_by_slug};
+use crate::app::AppState;
+use crate::auth::Authed;
+use crate::db::elections as db_elections;
+use crate::domain::election::{AnnouncementInput, ReviewInput, Warning};
+use crate::domain::roles::Action;
+use crate::elections::{self as service, CreateInput, NominateInput, ObjectionInput};
+use crate::error::AppResult;
+use crate::forum::Who;
+use crate::ledger::election_log;
+
+pub fn api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/communities/{slug}/elections")
+            .get(api_list)
+            .post(api_create),
+    )
+    .service(
+        web::scope("/communities/{slug}/elections/{id}")
+            .service(web::resource("").get(api_get))
+            .service(web::resource("/announcement").post(api_announce))
+            .service(web::resource("/nominations").post(api_nominate))
+            .service(web::resource("/nominations/{cid}/review").post(api_review))
+            .service(web::resource("/publication").post(api_publish))
+            .service(web::resource("/objections").post(api_object))
+            .service(web::resource("/objections/{oid}/answer").post(api_answer))
+            .service(web::resource("/cancellation").post(api_cancel))
+            .service(web::resource("/log").get(api_log)),
+    );
+}
+
+/// The organisers' action: running elections is part of managing the community's votes.
+const ORGANISE: Action = Action::ManageBallots;
+
+async fn view_of(
+    state: &AppState,
+    c: crate::db::communities::Community,
+    id: i64,
+) -> AppResult<service::ElectionView> {
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    state
+        .with_db(move |conn| service::view(conn, &ledger, &c, id, now))
+        .await
+}
+
+/// The community's elections, newest first.
+pub async fn api_list(
+    user: Authed,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
+    let rows = state
+        .with_db(move |conn| Ok(db_elections::list(conn, c.id)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+/// Form the preparation group and start an election.
+pub async fn api_create(
+    user: Authed,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<CreateInput>,
+) -> AppResult<HttpResponse> {
+    let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let actor = user.0.user.id;
+    let c2 = c.clone();
+    let row = state
+        .with_db(move |conn| {
+            service::create(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c2,
+                    now,
+                },
+                actor,
+                &body,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view_of(&state, c, row.id).await?))
+}
+
+/// One election: its step, announcement, candidates, objections and progress.
+pub async fn api_get(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
+    Ok(HttpResponse::Ok().json(view_of(&state, c, id).await?))
+}
+
+#[derive(Debug, Serialize)]
+struct Announced {
+    warnings: Vec<Warning>,
+    election: service::ElectionView,
+}
+
+/// Post the announcement (公告): seats, alternates, term, requirements, timetable.
+pub async fn api_announce(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<AnnouncementInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let c2 = c.clone();
+    let warnings = state
+        .with_db(move |conn| {
+            service::announce(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c2,
+                    now,
+                },
+                id,
+                &body,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Announced {
+        warnings,
+        election: view_of(&state, c, id).await?,
+    }))
+}
+
+/// Nominate: an owner nominates themself (`self`), or an organiser enters a paper nomination
+/// co-signed by owners (`co_signed`).
+pub async fn api_nominate(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<NominateInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let who = Who::from(&user.0);
+    let row = state
+        .with_db(move |conn| {
+            service::nominate(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c,
+                    now,
+                },
+                id,
+                &who,
+                &body,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+/// The qualification review (资格审查) of one nomination: accepted or rejected, with a reason.
+pub async fn api_review(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64, i64)>,
+    body: web::Json<ReviewInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id, cid) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let actor = user.0.user.id;
+    let row = state
+        .with_db(move |conn| {
+            service::review(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c,
+                    now,
+                },
+                id,
+                cid,
+                actor,
+                &body,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// Publish the candidate list (公示).
+pub async fn api_publish(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let c2 = c.clone();
+    state
+        .with_db(move |conn| {
+            service::publish(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c2,
+                    now,
+                },
+                id,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view_of(&state, c, id).await?))
+}
+
+/// Raise an objection to the published list (any member, during the publication period).
+pub async fn api_object(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<ObjectionInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let who = Who::from(&user.0);
+    let row = state
+        .with_db(move |conn| {
+            service::object(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c,
+                    now,
+                },
+                id,
+                &who,
+                &body,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnswerInput {
+    pub answer: String,
+}
+
+/// Answer an objection (organisers).
+pub async fn api_answer(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64, i64)>,
+    body: web::Json<AnswerInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id, oid) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let actor = user.0.user.id;
+    let row = state
+        .with_db(move |conn| {
+            service::answer(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c,
+                    now,
+                },
+                id,
+                oid,
+                actor,
+                &body.answer,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CancelInput {
+    pub reason: String,
+}
+
+/// Call the election off, with a reason (until the result is certified).
+pub async fn api_cancel(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<CancelInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let c2 = c.clone();
+    state
+        .with_db(move |conn| {
+            service::cancel(
+                conn,
+                &service::Scope {
+                    ledger: &ledger,
+                    community: &c2,
+                    now,
+                },
+                id,
+                &body.reason,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view_of(&state, c, id).await?))
+}
+
+/// The election's event log, public: every leaf, the latest signed checkpoint and the key
+/// that verifies it.
+pub async fn api_log(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let c = community_by_slug(&state, &slug).await?;
+    let ledger = state.ledger.clone();
+    let log = state
+        .with_db(move |conn| {
+            let e = db_elections::by_id(conn, c.id, id)?.ok_or(crate::error::AppError::NotFound)?;
+            let origin = service::origin(&ledger, &c, e.id);
+            election_log::public_log(conn, &ledger, &e, &origin)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}

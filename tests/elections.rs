@@ -1,0 +1,464 @@
+//! The owners' committee re-election (业委会换届选举) through the API, steps 1 to 5: the
+//! preparation group, the announcement, nominations, the qualification review, the published
+//! candidate list and its objections. Every role takes its own step; deadlines are enforced
+//! with clear errors that store nothing; every step is a leaf of the election's event log,
+//! whose signed checkpoint verifies against the leaves.
+
+mod common;
+
+use common::forum::{setup, Forum, BASE};
+use reqwest::Method;
+use serde_json::{json, Value};
+use yishiting::crypto::note;
+use yishiting::domain::merkle;
+
+const DAY: i64 = 86_400;
+
+async fn log(t: &Forum, id: i64) -> Value {
+    // Public: no token.
+    let res = t
+        .app
+        .api(Method::GET, &format!("{BASE}/elections/{id}/log"), None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn log_size(t: &Forum, id: i64) -> usize {
+    log(t, id).await["leaves"].as_array().unwrap().len()
+}
+
+fn messages(v: &Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn announcement(t0: i64) -> Value {
+    json!({
+        "kind": "re_election",
+        "seats": 5,
+        "alternates": 1,
+        "term_years": 5,
+        "candidate_requirements": "本小区业主，遵守管理规约，热心公益。",
+        "sitting_term_ends_at": t0 + 60 * DAY,
+        "nomination_opens_at": t0 + DAY,
+        "nomination_closes_at": t0 + 8 * DAY,
+        "review_ends_at": t0 + 10 * DAY,
+        "publication_starts_at": t0 + 11 * DAY,
+        "publication_days": 15,
+        "voting_opens_at": t0 + 27 * DAY,
+        "voting_closes_at": t0 + 30 * DAY,
+        "cosigners_required": 2
+    })
+}
+
+#[tokio::test]
+async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
+    let t = setup().await;
+    let t0 = t.app.clock.now();
+    let org = t.f.organiser.clone();
+
+    // 1. The preparation group: organisers only; bad input names its problems.
+    let group = json!({
+        "title": "第三届业主委员会换届选举",
+        "kind": "re_election",
+        "members": [
+            {"name": "张三", "role": "owner"},
+            {"name": "王主任", "role": "street_office"},
+            {"name": "李书记", "role": "residents_committee"}
+        ]
+    });
+    t.json(
+        Method::POST,
+        "/elections",
+        &t.zhang,
+        Some(group.clone()),
+        403,
+    )
+    .await;
+    let bad = t
+        .json(
+            Method::POST,
+            "/elections",
+            &org,
+            Some(json!({"title": " ", "kind": "coup", "members": []})),
+            422,
+        )
+        .await;
+    assert_eq!(messages(&bad), ["title", "kind", "members"], "{bad}");
+    let e = t
+        .json(Method::POST, "/elections", &org, Some(group), 201)
+        .await;
+    let id = e["election"]["id"].as_i64().unwrap();
+    assert_eq!(e["step"], "preparation_group_formed");
+    assert_eq!(e["members"].as_array().unwrap().len(), 3);
+    assert_eq!(log_size(&t, id).await, 1);
+    let path = |p: &str| format!("/elections/{id}{p}");
+
+    // 2. The announcement: seats odd 5..11, term up to 5 years; a late re-election warns.
+    let mut wrong = announcement(t0);
+    wrong["seats"] = json!(6);
+    wrong["term_years"] = json!(6);
+    wrong["sitting_term_ends_at"] = Value::Null;
+    let bad = t
+        .json(Method::POST, &path("/announcement"), &org, Some(wrong), 422)
+        .await;
+    let fields = messages(&bad);
+    for f in ["seats", "term_years", "sitting_term_ends_at"] {
+        assert!(fields.iter().any(|x| x == f), "{f}: {bad}");
+    }
+    let mut short = announcement(t0);
+    short["voting_opens_at"] = json!(t0 + 25 * DAY);
+    let bad = t
+        .json(Method::POST, &path("/announcement"), &org, Some(short), 422)
+        .await;
+    assert!(bad.to_string().contains("公示"), "{bad}");
+    t.json(
+        Method::POST,
+        &path("/announcement"),
+        &t.zhang,
+        Some(announcement(t0)),
+        403,
+    )
+    .await;
+    assert_eq!(log_size(&t, id).await, 1, "refused steps record nothing");
+    let a = t
+        .json(
+            Method::POST,
+            &path("/announcement"),
+            &org,
+            Some(announcement(t0)),
+            200,
+        )
+        .await;
+    assert_eq!(a["election"]["step"], "announced");
+    assert_eq!(a["warnings"][0]["message"], "election-warning-late-start");
+    t.json(
+        Method::POST,
+        &path("/announcement"),
+        &org,
+        Some(announcement(t0)),
+        409,
+    )
+    .await;
+
+    // 3. Nominations: not before the window opens.
+    let own = json!({"kind": "self", "statement": "愿意为大家服务"});
+    let early = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.zhang,
+            Some(own.clone()),
+            409,
+        )
+        .await;
+    assert_eq!(early["code"], "conflict");
+    t.app.clock.advance(DAY);
+    let got = t.json(Method::GET, &path(""), &t.zhang, None, 200).await;
+    assert_eq!(got["step"], "nominating");
+    let zhang = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.zhang,
+            Some(own.clone()),
+            201,
+        )
+        .await;
+    let bad = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.zhang,
+            Some(own.clone()),
+            422,
+        )
+        .await;
+    assert!(bad.to_string().contains("已经被提名"), "{bad}");
+    // A co-signed nomination is a paper form an organiser enters; owners cannot.
+    let paper = json!({"kind": "co_signed", "candidate_owner_ref": "B1",
+        "cosigner_owner_refs": ["A1", "D1"], "statement": "热心肠"});
+    t.json(
+        Method::POST,
+        &path("/nominations"),
+        &t.li,
+        Some(paper.clone()),
+        403,
+    )
+    .await;
+    let bad = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &org,
+            Some(json!({"kind": "co_signed", "candidate_owner_ref": "NOPE",
+                "cosigner_owner_refs": ["A1", "ZZ"]})),
+            422,
+        )
+        .await;
+    let fields = messages(&bad);
+    assert!(fields.contains(&"candidate_owner".to_owned()), "{bad}");
+    let wang = t
+        .json(Method::POST, &path("/nominations"), &org, Some(paper), 201)
+        .await;
+    let sun = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.sun,
+            Some(own.clone()),
+            201,
+        )
+        .await;
+    // Residents and non-owners cannot nominate themselves.
+    t.json(
+        Method::POST,
+        &path("/nominations"),
+        &org,
+        Some(own.clone()),
+        403,
+    )
+    .await;
+
+    // 4. The qualification review: after the window closes, a reason for every decision.
+    let review = |cid: i64| format!("/elections/{id}/nominations/{cid}/review");
+    let zid = zhang["id"].as_i64().unwrap();
+    let accept = json!({"decision": "accepted", "reason": "符合候选人条件"});
+    t.json(Method::POST, &review(zid), &org, Some(accept.clone()), 409)
+        .await;
+    t.app.clock.advance(7 * DAY);
+    t.json(
+        Method::POST,
+        &path("/nominations"),
+        &t.li,
+        Some(own.clone()),
+        409,
+    )
+    .await;
+    t.json(
+        Method::POST,
+        &review(zid),
+        &t.zhang,
+        Some(accept.clone()),
+        403,
+    )
+    .await;
+    t.json(Method::POST, &review(zid), &org, Some(accept.clone()), 200)
+        .await;
+    t.json(
+        Method::POST,
+        &review(wang["id"].as_i64().unwrap()),
+        &org,
+        Some(accept.clone()),
+        200,
+    )
+    .await;
+    let sid = sun["id"].as_i64().unwrap();
+    let bad = t
+        .json(
+            Method::POST,
+            &review(sid),
+            &org,
+            Some(json!({"decision": "rejected", "reason": "  "})),
+            422,
+        )
+        .await;
+    assert_eq!(messages(&bad), ["reason"]);
+    let rejected = t
+        .json(
+            Method::POST,
+            &review(sid),
+            &org,
+            Some(json!({"decision": "rejected", "reason": "欠缴物业费，不符合候选人条件"})),
+            200,
+        )
+        .await;
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["review_reason"], "欠缴物业费，不符合候选人条件");
+
+    // 5. Publication: not before its date; then objections, answered once.
+    let early = t
+        .json(Method::POST, &path("/publication"), &org, None, 409)
+        .await;
+    assert!(early.to_string().contains("公示"), "{early}");
+    t.app.clock.advance(3 * DAY);
+    let published = t
+        .json(Method::POST, &path("/publication"), &org, None, 200)
+        .await;
+    assert_eq!(published["step"], "published");
+    let objection = t
+        .json(
+            Method::POST,
+            &path("/objections"),
+            &t.li,
+            Some(json!({"text": "王五去年未参加业主大会", "candidate_id": wang["id"]})),
+            201,
+        )
+        .await;
+    let oid = objection["id"].as_i64().unwrap();
+    let answer = format!("/elections/{id}/objections/{oid}/answer");
+    t.json(
+        Method::POST,
+        &answer,
+        &t.li,
+        Some(json!({"answer": "x"})),
+        403,
+    )
+    .await;
+    t.json(
+        Method::POST,
+        &answer,
+        &org,
+        Some(json!({"answer": "经核实，王五符合条件。"})),
+        200,
+    )
+    .await;
+    t.json(
+        Method::POST,
+        &answer,
+        &org,
+        Some(json!({"answer": "再答一次"})),
+        409,
+    )
+    .await;
+    // After the publication period, objections to the list are closed.
+    t.app.clock.advance(15 * DAY);
+    t.json(
+        Method::POST,
+        &path("/objections"),
+        &t.li,
+        Some(json!({"text": "太晚了"})),
+        409,
+    )
+    .await;
+
+    // The event log: 1 group + 1 announcement + 3 nominations + 3 reviews + 1 list
+    // + 1 objection + 1 answer, each leaf in canonical JSON; the checkpoint is signed by the
+    // election's key and its root is the leaves' Merkle root.
+    let l = log(&t, id).await;
+    let leaves: Vec<&str> = l["leaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(leaves.len(), 11);
+    let types: Vec<String> = leaves
+        .iter()
+        .map(|s| {
+            serde_json::from_str::<Value>(s).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "preparation_group_formed",
+            "announced",
+            "nominated",
+            "nominated",
+            "nominated",
+            "reviewed",
+            "reviewed",
+            "reviewed",
+            "published",
+            "objection_recorded",
+            "objection_answered"
+        ]
+    );
+    // Names are masked in the public record; the rejected candidate's reason is kept.
+    assert!(
+        !leaves[2].contains("张三") && leaves[2].contains("张*"),
+        "{}",
+        leaves[2]
+    );
+    assert!(leaves[7].contains("欠缴物业费"));
+    let origin = l["origin"].as_str().unwrap();
+    assert!(origin.ends_with(&format!("/sanyijing/elections/{id}")));
+    let (name, _, key) = note::parse_verifier_key(l["verifier_key"].as_str().unwrap()).unwrap();
+    assert_eq!(name, origin);
+    let body = note::open_note(l["checkpoint"].as_str().unwrap(), origin, &key).unwrap();
+    let cp = note::parse_checkpoint_body(&body).unwrap();
+    assert_eq!(cp.size, 11);
+    let hashes: Vec<merkle::Hash> = leaves
+        .iter()
+        .map(|s| merkle::leaf_hash(s.as_bytes()))
+        .collect();
+    assert_eq!(cp.root, merkle::root_of(&hashes));
+    // A forged leaf does not verify.
+    let mut forged = hashes.clone();
+    forged[7] = merkle::leaf_hash(leaves[7].replace("欠缴", "未欠").as_bytes());
+    assert_ne!(cp.root, merkle::root_of(&forged));
+
+    // The view shows the candidates with their review and the answered objection.
+    let v = t.json(Method::GET, &path(""), &t.sun, None, 200).await;
+    let statuses: Vec<&str> = v["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["accepted", "accepted", "rejected"]);
+    assert_eq!(v["candidates"][1]["cosigners"], 2);
+    assert_eq!(v["objections"][0]["answer"], "经核实，王五符合条件。");
+}
+
+#[tokio::test]
+async fn an_election_is_cancelled_only_with_a_reason() {
+    let t = setup().await;
+    let org = t.f.organiser.clone();
+    let e = t
+        .json(
+            Method::POST,
+            "/elections",
+            &org,
+            Some(json!({"title": "首届业主委员会选举", "kind": "first",
+                "members": [{"name": "赵六", "role": "owner"}]})),
+            201,
+        )
+        .await;
+    let id = e["election"]["id"].as_i64().unwrap();
+    let path = format!("/elections/{id}/cancellation");
+    t.json(Method::POST, &path, &org, Some(json!({"reason": " "})), 409)
+        .await;
+    let v = t
+        .json(
+            Method::POST,
+            &path,
+            &org,
+            Some(json!({"reason": "筹备组改组"})),
+            200,
+        )
+        .await;
+    assert_eq!(v["step"], "cancelled");
+    t.json(
+        Method::POST,
+        &path,
+        &org,
+        Some(json!({"reason": "再取消一次"})),
+        409,
+    )
+    .await;
+    assert_eq!(log_size(&t, id).await, 2);
+    // Unknown elections are 404, in the API and in the public log.
+    t.json(Method::GET, "/elections/999999", &org, None, 404)
+        .await;
+    let res = t
+        .app
+        .api(Method::GET, &format!("{BASE}/elections/999999/log"), None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
