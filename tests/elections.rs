@@ -412,6 +412,42 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
     assert_eq!(statuses, ["accepted", "accepted", "rejected"]);
     assert_eq!(v["candidates"][1]["cosigners"], 2);
     assert_eq!(v["objections"][0]["answer"], "经核实，王五符合条件。");
+
+    // The pages: members read the election; the timetable is shown in Asia/Shanghai.
+    let owner = t.app.browser_login("li", "owner-password").await;
+    let list = owner
+        .get(t.app.url("/c/sanyijing/elections"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("第三届业主委员会换届选举"), "{list}");
+    let res = owner
+        .get(t.app.url(&format!("/c/sanyijing/elections/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    for needle in [
+        "data-step=\"published\"",
+        "欠缴物业费，不符合候选人条件",
+        "经核实，王五符合条件。",
+        "2 位业主联名",
+        &yishiting::clock::format_shanghai(t0 + 27 * 86_400),
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    t.app.create_user("outsider", "outsider-password", false);
+    let outsider = t.app.browser_login("outsider", "outsider-password").await;
+    let res = outsider
+        .get(t.app.url(&format!("/c/sanyijing/elections/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }
 
 #[tokio::test]
@@ -423,8 +459,10 @@ async fn an_election_is_cancelled_only_with_a_reason() {
             Method::POST,
             "/elections",
             &org,
-            Some(json!({"title": "首届业主委员会选举", "kind": "first",
-                "members": [{"name": "赵六", "role": "owner"}]})),
+            Some(
+                json!({"title": "<script>alert(1)</script>首届", "kind": "first",
+                "members": [{"name": "赵六", "role": "owner"}]}),
+            ),
             201,
         )
         .await;
@@ -451,6 +489,23 @@ async fn an_election_is_cancelled_only_with_a_reason() {
     )
     .await;
     assert_eq!(log_size(&t, id).await, 2);
+    let html = t
+        .app
+        .browser_login("organiser", "organiser-password")
+        .await
+        .get(t.app.url(&format!("/c/sanyijing/elections/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;首届")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;首届"),
+        "{html}"
+    );
+    assert!(html.contains("data-step=\"cancelled\""));
     // Unknown elections are 404, in the API and in the public log.
     t.json(Method::GET, "/elections/999999", &org, None, 404)
         .await;

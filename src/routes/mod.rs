@@ -12,6 +12,7 @@ pub mod building_reports_api;
 pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
+pub mod elections;
 pub mod elections_api;
 pub mod forum;
 pub mod forum_api;
@@ -72,6 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{slug}/roster/import/confirm").post(roster::import_confirm))
         .service(web::resource("/c/{slug}/buildings").post(roster::building_submit))
         .service(web::resource("/c/{slug}/residents").get(residents::residents_page))
+        .service(web::resource("/c/{slug}/elections").get(elections::list_page))
+        .service(web::resource("/c/{slug}/elections/{id}").get(elections::election_page))
         .service(web::resource("/c/{slug}/residents.csv").get(residents::export_page))
         .service(web::resource("/c/{slug}/residents/import").post(residents::import_upload))
         .service(web::resource("/c/{slug}/residents/codes").post(resident_codes::issue_submit))
