@@ -341,8 +341,113 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
     )
     .await;
 
+    // 6. Voting: the ballot was made from the list and announced at publication; the step
+    // waits for the publication period and the voting date.
+    let ballot = published["election"]["ballot_id"]
+        .as_i64()
+        .expect("a ballot");
+    let b = t
+        .json(Method::GET, &format!("/ballots/{ballot}"), &org, None, 200)
+        .await;
+    assert_eq!(b["status"], "announced", "{b}");
+    assert_eq!(b["kind"], "committee_election");
+    let q = &b["questions"][0];
+    assert_eq!(q["max_choices"], 2, "at most the number of candidates");
+    assert_eq!(q["options"][0]["label"], "张三");
+    assert_eq!(q["options"][1]["label"], "王五");
+    t.json(Method::POST, &path("/voting"), &org, None, 409)
+        .await;
+    t.app.clock.advance(DAY);
+    t.json(Method::POST, &path("/voting"), &t.li, None, 403)
+        .await;
+    let voting = t
+        .json(Method::POST, &path("/voting"), &org, None, 200)
+        .await;
+    assert_eq!(voting["step"], "voting");
+    // Everyone but the developer votes; zhang and wang are approved by all, li picks one.
+    for (token, picks) in [
+        (&t.zhang, vec!["o1", "o2"]),
+        (&t.li, vec!["o1"]),
+        (&t.wang, vec!["o1", "o2"]),
+        (&t.sun, vec!["o1", "o2"]),
+    ] {
+        let res = t
+            .app
+            .cast(
+                "sanyijing",
+                ballot,
+                token,
+                &common::ballots::nonce(),
+                &json!([{"question": "q1", "choices": picks}]),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    // 7. The count: not before the ballot closes; then the preliminary result.
+    t.json(Method::POST, &path("/count"), &org, None, 409).await;
+    t.app.clock.advance(3 * DAY);
+    let counted = t.json(Method::POST, &path("/count"), &org, None, 200).await;
+    assert_eq!(counted["step"], "counted");
+    // Certification waits for the objection period and for the ballot's certified record.
+    let bad = t
+        .json(Method::POST, &path("/certification"), &org, None, 409)
+        .await;
+    assert!(bad.to_string().contains("异议期"), "{bad}");
+    t.app.clock.advance(8 * DAY);
+    let bad = t
+        .json(Method::POST, &path("/certification"), &org, None, 409)
+        .await;
+    assert!(bad.to_string().contains("监票人"), "{bad}");
+    for action in ["finalise", "certify"] {
+        let res = t.app.transition(&t.f, ballot, action, "").await;
+        assert_eq!(res.status(), 200, "{action}: {}", res.text().await.unwrap());
+    }
+    let certified = t
+        .json(Method::POST, &path("/certification"), &org, None, 200)
+        .await;
+    assert_eq!(certified["step"], "certified");
+    // 8. The first meeting: within 7 days, chair and vice-chair two elected members.
+    t.app.clock.advance(2 * DAY);
+    let meeting_at = t.app.clock.now() - 3600;
+    let bad = t
+        .json(
+            Method::POST,
+            &path("/first-meeting"),
+            &org,
+            Some(json!({"meeting_at": meeting_at, "chair": "o1", "vice_chair": "o1"})),
+            422,
+        )
+        .await;
+    assert_eq!(messages(&bad), ["vice_chair"]);
+    t.json(
+        Method::POST,
+        &path("/first-meeting"),
+        &org,
+        Some(json!({"meeting_at": meeting_at + 7200, "chair": "o1", "vice_chair": "o2"})),
+        422,
+    )
+    .await;
+    let met = t
+        .json(
+            Method::POST,
+            &path("/first-meeting"),
+            &org,
+            Some(json!({"meeting_at": meeting_at, "chair": "o1", "vice_chair": "o2"})),
+            200,
+        )
+        .await;
+    assert_eq!(met["step"], "first_meeting_held");
+    // 9. The filing, within 30 days of the result.
+    let filed = t
+        .json(Method::POST, &path("/filing"), &org, None, 200)
+        .await;
+    assert_eq!(filed["step"], "filed");
+    t.json(Method::POST, &path("/filing"), &org, None, 409)
+        .await;
+
     // The event log: 1 group + 1 announcement + 3 nominations + 3 reviews + 1 list
-    // + 1 objection + 1 answer, each leaf in canonical JSON; the checkpoint is signed by the
+    // + 1 objection + 1 answer + voting, count, result, first meeting, filing, each leaf in
+    // canonical JSON; the checkpoint is signed by the
     // election's key and its root is the leaves' Merkle root.
     let l = log(&t, id).await;
     let leaves: Vec<&str> = l["leaves"]
@@ -351,7 +456,7 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert_eq!(leaves.len(), 11);
+    assert_eq!(leaves.len(), 16);
     let types: Vec<String> = leaves
         .iter()
         .map(|s| {
@@ -374,7 +479,12 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
             "reviewed",
             "published",
             "objection_recorded",
-            "objection_answered"
+            "objection_answered",
+            "voting_opened",
+            "counted",
+            "certified",
+            "first_meeting",
+            "filed"
         ]
     );
     // Names are masked in the public record; the rejected candidate's reason is kept.
@@ -390,7 +500,7 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
     assert_eq!(name, origin);
     let body = note::open_note(l["checkpoint"].as_str().unwrap(), origin, &key).unwrap();
     let cp = note::parse_checkpoint_body(&body).unwrap();
-    assert_eq!(cp.size, 11);
+    assert_eq!(cp.size, 16);
     let hashes: Vec<merkle::Hash> = leaves
         .iter()
         .map(|s| merkle::leaf_hash(s.as_bytes()))
@@ -401,6 +511,13 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
     forged[7] = merkle::leaf_hash(leaves[7].replace("欠缴", "未欠").as_bytes());
     assert_ne!(cp.root, merkle::root_of(&forged));
 
+    // The result names the elected members by their place on the list, and the count it
+    // comes from by the SHA-256 of the ballot's signed final record.
+    let result: Value = serde_json::from_str(leaves[13]).unwrap();
+    assert_eq!(result["result"]["elected"], json!(["o1", "o2"]), "{result}");
+    assert_eq!(result["result"]["vacant_seats"], 3);
+    assert_eq!(result["ballot"], ballot);
+    assert_eq!(result["tally_record_sha256"].as_str().unwrap().len(), 64);
     // The view shows the candidates with their review and the answered objection.
     let v = t.json(Method::GET, &path(""), &t.sun, None, 200).await;
     let statuses: Vec<&str> = v["candidates"]
@@ -432,7 +549,7 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     for needle in [
-        "data-step=\"published\"",
+        "data-step=\"filed\"",
         "欠缴物业费，不符合候选人条件",
         "经核实，王五符合条件。",
         "2 位业主联名",

@@ -15,13 +15,16 @@ use crate::db::elections::{self as db, CandidateRow, ElectionRow, MemberRow, Obj
 use crate::db::{roster, write_tx, DbConn};
 use crate::domain::ballot::{check_text, invalid};
 use crate::domain::election::{
-    self as rules, candidate_list, replay, scheduled, transition, Announcement, AnnouncementInput,
-    Decision, ElectionKind, Event, NominationInput, NominationKind, ObjectionStage, Policy,
+    self as rules, replay, scheduled, transition, Announcement, AnnouncementInput, Decision,
+    ElectionKind, Event, NominationInput, NominationKind, ObjectionStage, Policy,
     PreparationGroupInput, Progress, Refusal, ReviewInput, Step, Warning,
 };
 use crate::error::{AppError, AppResult, Msg};
 use crate::forum::Who;
 use crate::ledger::{election_log, Ledger};
+
+mod vote;
+pub use vote::*;
 
 pub const MAX_TITLE_CHARS: usize = 100;
 
@@ -74,18 +77,18 @@ pub fn state(conn: &mut DbConn, e: &ElectionRow, now: i64) -> AppResult<State> {
     })
 }
 
-fn locked(conn: &mut DbConn, c: &Community, id: i64) -> AppResult<ElectionRow> {
+pub(crate) fn locked(conn: &mut DbConn, c: &Community, id: i64) -> AppResult<ElectionRow> {
     db::lock(conn, c.id, id)?.ok_or(AppError::NotFound)
 }
 
-fn announced(s: &State) -> AppResult<&Announcement> {
+pub(crate) fn announced(s: &State) -> AppResult<&Announcement> {
     s.announcement
         .as_ref()
         .ok_or(AppError::Conflict(Msg::new("election-error-not-announced")))
 }
 
 /// Append `event` and move the recorded step when the event is a step.
-fn record(
+pub(crate) fn record(
     conn: &mut DbConn,
     ledger: &Ledger,
     c: &Community,
@@ -374,34 +377,6 @@ pub fn review(
 }
 
 // ---- 5. publication and objections --------------------------------------------------
-
-/// Publish the candidate list (公示): the accepted candidates in nomination order.
-pub fn publish(conn: &mut DbConn, cx: &Scope<'_>, id: i64) -> AppResult<()> {
-    let (ledger, c, now) = (cx.ledger, cx.community, cx.now);
-    write_tx(conn, |conn| {
-        let e = locked(conn, c, id)?;
-        let s = state(conn, &e, now)?;
-        let a = announced(&s)?.clone();
-        transition(s.step, Step::Published, &a.timetable, now, &s.progress, "")?;
-        let accepted: Vec<(i64, String)> = db::candidates(conn, e.id)?
-            .into_iter()
-            .filter(|(r, _)| r.status == "accepted")
-            .map(|(r, name)| (r.id, name))
-            .collect();
-        let list: Vec<(i64, &str)> = accepted.iter().map(|(i, n)| (*i, n.as_str())).collect();
-        record(
-            conn,
-            ledger,
-            c,
-            &e,
-            Event::Published {
-                candidates: candidate_list(&list),
-            },
-            now,
-        )?;
-        Ok(())
-    })
-}
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ObjectionInput {

@@ -23,7 +23,8 @@ fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
     }
 }
 
-fn validate(
+/// Check a submitted definition: its own rules, and that its scrutineers are the community's.
+pub(crate) fn validate(
     conn: &mut DbConn,
     c: &Community,
     input: &DefinitionInput,

@@ -34,6 +34,11 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/objections").post(api_object))
             .service(web::resource("/objections/{oid}/answer").post(api_answer))
             .service(web::resource("/cancellation").post(api_cancel))
+            .service(web::resource("/voting").post(api_open_voting))
+            .service(web::resource("/count").post(api_count))
+            .service(web::resource("/certification").post(api_certify))
+            .service(web::resource("/first-meeting").post(api_first_meeting))
+            .service(web::resource("/filing").post(api_file))
             .service(web::resource("/log").get(api_log)),
     );
 }
@@ -206,12 +211,14 @@ pub async fn api_review(
     Ok(HttpResponse::Ok().json(row))
 }
 
-/// Publish the candidate list (公示).
+/// Publish the candidate list (公示); the election's ballot is made from it and announced.
 pub async fn api_publish(
     user: Authed,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
+    body: Option<web::Json<service::PublishInput>>,
 ) -> AppResult<HttpResponse> {
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let (slug, id) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
     let ledger = state.ledger.clone();
@@ -227,6 +234,7 @@ pub async fn api_publish(
                     now,
                 },
                 id,
+                &body,
             )
         })
         .await?;
@@ -350,4 +358,97 @@ pub async fn api_log(
         })
         .await?;
     Ok(HttpResponse::Ok().json(log))
+}
+
+/// Run one of the later steps for an organiser and answer with the election as it now is.
+async fn organiser_step<T: Send + 'static>(
+    user: &Authed,
+    state: &AppState,
+    slug: &str,
+    id: i64,
+    step: impl FnOnce(&mut crate::db::DbConn, &service::Scope<'_>) -> AppResult<T> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    let c = authorise(state, &user.0, slug, ORGANISE).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let c2 = c.clone();
+    state
+        .with_db(move |conn| {
+            let cx = service::Scope {
+                ledger: &ledger,
+                community: &c2,
+                now,
+            };
+            step(conn, &cx)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view_of(state, c, id).await?))
+}
+
+/// Record that voting has opened (the ballot opens by its schedule at the announced hour).
+pub async fn api_open_voting(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    organiser_step(&user, &state, &slug, id, move |conn, cx| {
+        service::open_voting(conn, cx, id)
+    })
+    .await
+}
+
+/// Record the preliminary result from the ballot's preliminary tally record.
+pub async fn api_count(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    organiser_step(&user, &state, &slug, id, move |conn, cx| {
+        service::count(conn, cx, id)
+    })
+    .await
+}
+
+/// Announce the final result from the ballot's certified final record.
+pub async fn api_certify(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    organiser_step(&user, &state, &slug, id, move |conn, cx| {
+        service::certify(conn, cx, id)
+    })
+    .await
+}
+
+/// Record the new committee's first meeting: when, the chair and the vice-chair (candidate
+/// ids of the published list, `o1`, `o2`, …).
+pub async fn api_first_meeting(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<crate::domain::election::FirstMeetingInput>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let body = body.into_inner();
+    organiser_step(&user, &state, &slug, id, move |conn, cx| {
+        service::first_meeting(conn, cx, id, &body)
+    })
+    .await
+}
+
+/// Record the filing (备案).
+pub async fn api_file(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    organiser_step(&user, &state, &slug, id, move |conn, cx| {
+        service::file(conn, cx, id)
+    })
+    .await
 }

@@ -1080,3 +1080,7 @@ election-answer = Answer
 election-unanswered = Not answered yet
 election-log = Election log
 election-log-lead = Every step of this election is in its public log ({ $n } entries), signed by the election's key; anyone can check it.
+election-error-no-ballot = This election has no ballot yet.
+election-error-ballot-not-open = The election's ballot is not open yet.
+election-error-not-counted = The ballot has not been counted yet.
+election-error-ballot-not-certified = The ballot's final result is not certified yet.

@@ -1080,3 +1080,7 @@ election-answer = 答复
 election-unanswered = 尚未答复
 election-log = 选举日志
 election-log-lead = 本次选举的每一步都已记入公开日志（共 { $n } 条），由本次选举的密钥签名，任何人都可以核对。
+election-error-no-ballot = 这次选举还没有表决。
+election-error-ballot-not-open = 选举的表决尚未开始。
+election-error-not-counted = 表决尚未计票。
+election-error-ballot-not-certified = 表决的最终结果尚未由监票人确认。
