@@ -183,6 +183,7 @@ fn pages(cr: &mut Criterion) {
         .expect("kek"),
         clock: yishiting::clock::Clock::default(),
         mail: None,
+        demo: false,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

@@ -71,8 +71,12 @@ pub fn start_on(settings: Settings, listener: TcpListener) -> anyhow::Result<(Se
         ledger,
         db,
         tera,
+        limits: if settings.demo {
+            auth::Limits::demo()
+        } else {
+            auth::Limits::default()
+        },
         settings,
-        limits: auth::Limits::default(),
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -130,7 +130,8 @@ pub enum RosterCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let settings = Settings::from_env(cli.bind, cli.database_url, cli.data_dir)?;
+            let mut settings = Settings::from_env(cli.bind, cli.database_url, cli.data_dir)?;
+            settings.demo = cli.demo;
             if cli.demo {
                 let db = db::Database::open(&settings.database, 1)?;
                 let logins = crate::demo::seed(&mut *db.conn()?)?;

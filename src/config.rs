@@ -144,6 +144,10 @@ pub struct Settings {
     /// Email for notifications (`YISHITING_SMTP_URL` and `YISHITING_MAIL_FROM`, or
     /// `YISHITING_MAIL_DIR`); `None`: the inbox only.
     pub mail: Option<crate::notify::mail::MailSettings>,
+    /// Started with `--demo` (public passwords in the database): the administrator may move
+    /// the clock forward (`POST /api/v1/demo/clock`) and sign-in limits are relaxed, so a
+    /// script can run a whole re-election in a minute. Never on a real deployment.
+    pub demo: bool,
 }
 
 /// A secret that never prints.
@@ -250,6 +254,7 @@ impl Settings {
             key_encryption_key,
             clock: crate::clock::Clock::default(),
             mail: crate::notify::mail::MailSettings::from_env()?,
+            demo: false,
         })
     }
 }

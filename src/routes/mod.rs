@@ -12,6 +12,7 @@ pub mod building_reports_api;
 pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
+pub mod demo;
 pub mod elections;
 pub mod elections_api;
 pub mod forum;
@@ -186,6 +187,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/me").get(me::api_me))
                 .configure(notifications::api_routes)
                 .configure(elections_api::api_routes)
+                .service(web::resource("/demo/clock").post(demo::api_clock))
                 .service(
                     web::resource("/communities")
                         .get(api::list_communities)

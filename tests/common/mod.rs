@@ -133,6 +133,7 @@ pub fn test_settings(db: &TestDb, data_dir: PathBuf) -> Settings {
             from: yishiting::notify::mail::DEFAULT_FROM.into(),
             public_url: String::new(),
         }),
+        demo: false,
     }
 }
 

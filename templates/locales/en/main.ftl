@@ -1084,3 +1084,4 @@ election-error-no-ballot = This election has no ballot yet.
 election-error-ballot-not-open = The election's ballot is not open yet.
 election-error-not-counted = The ballot has not been counted yet.
 election-error-ballot-not-certified = The ballot's final result is not certified yet.
+demo-error-advance = The clock only moves forward, at most 400 days at a time.

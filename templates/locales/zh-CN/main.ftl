@@ -1084,3 +1084,4 @@ election-error-no-ballot = 这次选举还没有表决。
 election-error-ballot-not-open = 选举的表决尚未开始。
 election-error-not-counted = 表决尚未计票。
 election-error-ballot-not-certified = 表决的最终结果尚未由监票人确认。
+demo-error-advance = 时间只能向前拨，一次最多 400 天。
