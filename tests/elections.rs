@@ -623,6 +623,15 @@ async fn an_election_is_cancelled_only_with_a_reason() {
         "{html}"
     );
     assert!(html.contains("data-step=\"cancelled\""));
+    // Only a --demo server lets anyone move its clock: here the route does not exist.
+    let res = t
+        .app
+        .api(Method::POST, "/api/v1/demo/clock", Some(&t.f.admin))
+        .json(&json!({"advance_seconds": 86_400}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
     // Unknown elections are 404, in the API and in the public log.
     t.json(Method::GET, "/elections/999999", &org, None, 404)
         .await;
