@@ -184,7 +184,8 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
         )
         .await;
     assert!(bad.to_string().contains("已经被提名"), "{bad}");
-    // A co-signed nomination is a paper form an organiser enters; owners cannot.
+    // A co-signed nomination with its co-signers listed is a paper form an organiser
+    // enters; an owner cannot list co-signers (they co-sign online themselves).
     let paper = json!({"kind": "co_signed", "candidate_owner_ref": "B1",
         "cosigner_owner_refs": ["A1", "D1"], "statement": "热心肠"});
     t.json(
@@ -192,7 +193,7 @@ async fn an_election_runs_from_the_preparation_group_to_the_published_list() {
         &path("/nominations"),
         &t.li,
         Some(paper.clone()),
-        403,
+        422,
     )
     .await;
     let bad = t
@@ -642,4 +643,140 @@ async fn an_election_is_cancelled_only_with_a_reason() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn owners_co_sign_a_nomination_online_until_it_stands() {
+    let t = setup().await;
+    let t0 = t.app.clock.now();
+    let org = t.f.organiser.clone();
+    let e = t
+        .json(
+            Method::POST,
+            "/elections",
+            &org,
+            Some(json!({"title": "换届选举", "kind": "re_election",
+                "members": [{"name": "张三", "role": "owner"}]})),
+            201,
+        )
+        .await;
+    let id = e["election"]["id"].as_i64().unwrap();
+    let path = |p: &str| format!("/elections/{id}{p}");
+    t.json(
+        Method::POST,
+        &path("/announcement"),
+        &org,
+        Some(announcement(t0)),
+        200,
+    )
+    .await;
+    t.app.clock.advance(DAY);
+    // li nominates 赵六 (C1, no account); the nominator is the first co-signer.
+    let start = json!({"kind": "co_signed", "candidate_owner_ref": "C1", "statement": "热心"});
+    let c = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.li,
+            Some(start.clone()),
+            201,
+        )
+        .await;
+    assert_eq!(c["status"], "collecting");
+    let cid = c["id"].as_i64().unwrap();
+    // Co-signers sign themselves: listing them is refused; so is nominating oneself this way.
+    let mut listed = start.clone();
+    listed["candidate_owner_ref"] = json!("D1");
+    listed["cosigner_owner_refs"] = json!(["A1"]);
+    t.json(
+        Method::POST,
+        &path("/nominations"),
+        &t.li,
+        Some(listed),
+        422,
+    )
+    .await;
+    let mut own = start.clone();
+    own["candidate_owner_ref"] = json!("A2");
+    t.json(Method::POST, &path("/nominations"), &t.li, Some(own), 422)
+        .await;
+    let cosign = format!("/elections/{id}/nominations/{cid}/cosignatures");
+    t.json(Method::POST, &cosign, &t.li, None, 409).await;
+    t.json(Method::POST, &cosign, &org, None, 403).await;
+    assert_eq!(
+        log_size(&t, id).await,
+        2,
+        "collecting is not yet a nomination"
+    );
+    let done = t.json(Method::POST, &cosign, &t.wang, None, 201).await;
+    assert_eq!(done["status"], "nominated");
+    assert_eq!(done["cosigners"], 2);
+    t.json(Method::POST, &cosign, &t.sun, None, 409).await;
+    let l = log(&t, id).await;
+    let last: Value = serde_json::from_str(l["leaves"][2].as_str().unwrap()).unwrap();
+    assert_eq!(last["type"], "nominated");
+    assert_eq!(last["kind"], "co_signed");
+    assert_eq!(last["cosigners"], 2);
+    let zhang = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.zhang,
+            Some(json!({"kind": "self"})),
+            201,
+        )
+        .await;
+    // One that never gathers enough stays collecting: not reviewable, not listed.
+    let other = t
+        .json(
+            Method::POST,
+            &path("/nominations"),
+            &t.sun,
+            Some(json!({"kind": "co_signed", "candidate_owner_ref": "B1"})),
+            201,
+        )
+        .await;
+    t.app.clock.advance(7 * DAY);
+    t.json(Method::POST, &cosign, &t.zhang, None, 409).await;
+    let review = format!("/elections/{id}/nominations/{}/review", other["id"]);
+    t.json(
+        Method::POST,
+        &review,
+        &org,
+        Some(json!({"decision": "accepted", "reason": "x"})),
+        409,
+    )
+    .await;
+    t.json(
+        Method::POST,
+        &format!("/elections/{id}/nominations/{cid}/review"),
+        &org,
+        Some(json!({"decision": "accepted", "reason": "符合条件"})),
+        200,
+    )
+    .await;
+    t.json(
+        Method::POST,
+        &format!("/elections/{id}/nominations/{}/review", zhang["id"]),
+        &org,
+        Some(json!({"decision": "rejected", "reason": "不符合条件"})),
+        200,
+    )
+    .await;
+    // The one still collecting does not hold up publication, but one accepted candidate is
+    // not enough for a ballot.
+    t.app.clock.advance(3 * DAY);
+    let bad = t
+        .json(Method::POST, &path("/publication"), &org, None, 409)
+        .await;
+    assert!(bad.to_string().contains("两名"), "{bad}");
+    let v = t.json(Method::GET, &path(""), &org, None, 200).await;
+    let statuses: Vec<&str> = v["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["accepted", "rejected", "collecting"]);
+    assert_eq!(v["candidates"][2]["cosigners"], 1);
 }

@@ -23,7 +23,9 @@ use crate::error::{AppError, AppResult, Msg};
 use crate::forum::Who;
 use crate::ledger::{election_log, Ledger};
 
+mod cosign;
 mod vote;
+pub use cosign::cosign_nomination;
 pub use vote::*;
 
 pub const MAX_TITLE_CHARS: usize = 100;
@@ -273,7 +275,9 @@ pub fn nominate(
             }
             Some(NominationKind::CoSigned) => {
                 if !who.grants.allows(Action::ManageBallots, c.id) {
-                    return Err(AppError::Forbidden);
+                    // An owner starts an online nomination that other owners co-sign.
+                    let owner = who.grants.owner_in(c.id).ok_or(AppError::Forbidden)?;
+                    return cosign::start(conn, &e, &a, owner, who.id, input, &owners, now);
                 }
                 let candidate = input
                     .candidate_owner_ref
@@ -355,6 +359,11 @@ pub fn review(
         let s = state(conn, &e, now)?;
         let a = announced(&s)?.clone();
         let (cand, _) = db::candidate(conn, e.id, candidate_id)?.ok_or(AppError::NotFound)?;
+        if cand.status == "collecting" {
+            return Err(AppError::Conflict(Msg::new(
+                "election-error-still-collecting",
+            )));
+        }
         if s.step != Step::Reviewing {
             rules::review_window(&a.timetable, now)?;
             return Err(Refusal::IllegalStep {

@@ -99,6 +99,10 @@ pub fn publish(conn: &mut DbConn, cx: &Scope<'_>, id: i64, input: &PublishInput)
         if accepted.is_empty() {
             return Err(AppError::Conflict(Msg::new("election-error-no-candidates")));
         }
+        // The ballot's approval question needs two candidates at least.
+        if accepted.len() < 2 {
+            return Err(AppError::Conflict(Msg::new("election-error-one-candidate")));
+        }
         let names: Vec<String> = accepted.iter().map(|(_, n)| n.clone()).collect();
         let def = service::validate(conn, c, &ballot_definition(&e, &a, &names, input))?;
         let draft = db_ballots::insert_draft(

@@ -30,6 +30,7 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/announcement").post(api_announce))
             .service(web::resource("/nominations").post(api_nominate))
             .service(web::resource("/nominations/{cid}/review").post(api_review))
+            .service(web::resource("/nominations/{cid}/cosignatures").post(api_cosign))
             .service(web::resource("/publication").post(api_publish))
             .service(web::resource("/objections").post(api_object))
             .service(web::resource("/objections/{oid}/answer").post(api_answer))
@@ -451,4 +452,29 @@ pub async fn api_file(
         service::file(conn, cx, id)
     })
     .await
+}
+
+/// Co-sign a nomination that is collecting co-signers (owners); the co-signature that reaches
+/// the announcement's number makes it a nomination.
+pub async fn api_cosign(
+    user: Authed,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id, cid) = path.into_inner();
+    let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
+    let ledger = state.ledger.clone();
+    let now = ledger.clock.now();
+    let who = Who::from(&user.0);
+    let done = state
+        .with_db(move |conn| {
+            let cx = service::Scope {
+                ledger: &ledger,
+                community: &c,
+                now,
+            };
+            service::cosign_nomination(conn, &cx, id, cid, &who)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(done))
 }
