@@ -25,7 +25,7 @@ use crate::ledger::{election_log, Ledger};
 
 mod cosign;
 mod vote;
-pub use cosign::cosign_nomination;
+pub use cosign::{cosign_nomination, CosignState};
 pub use vote::*;
 
 pub const MAX_TITLE_CHARS: usize = 100;

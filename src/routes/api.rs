@@ -27,6 +27,15 @@ use crate::shell::errors::{Problem, ProblemField};
         super::people::api_codes, super::people::api_grant, super::people::api_revoke,
         super::people::api_roles, super::people::api_audit,
         super::resident_codes::api_issue,
+        super::elections_api::api_list, super::elections_api::api_create,
+        super::elections_api::api_get, super::elections_api::api_announce,
+        super::elections_api::api_nominate, super::elections_api::api_cosign,
+        super::elections_api::api_review, super::elections_api::api_publish,
+        super::elections_api::api_object, super::elections_api::api_answer,
+        super::elections_api::api_cancel, super::elections_api::api_open_voting,
+        super::elections_api::api_count, super::elections_api::api_certify,
+        super::elections_api::api_first_meeting, super::elections_api::api_file,
+        super::elections_api::api_log, super::demo::api_clock,
         super::ballots_api::api_list, super::ballots_api::api_create, super::ballots_api::api_get,
         super::ballots_api::api_update, super::ballots_api::api_transition,
         super::ballots_api::api_set_notice, super::ballots_api::api_cast,
@@ -67,6 +76,7 @@ use crate::shell::errors::{Problem, ProblemField};
         (name = "building-reports", description = "Building reports (楼栋上报): everyday problems of a building, handled by its building lead"),
         (name = "forum", description = "The forum (议事亭): proposals, co-signatures, comments, moderation"),
         (name = "board", description = "The public bulletin board and the RFC 6962-style ballot log API"),
+        (name = "elections", description = "Owners' committee elections (业委会换届选举): the nine steps and the public event log"),
         (name = "conventions", description = "Conventions (管理规约 / 居民公约): versions, comments per article, amendments, diffs, adoption by ballot"),
     )
 )]

@@ -24,6 +24,10 @@ pub struct ClockResponse {
     pub now: i64,
 }
 
+/// Move a demo server's clock forward (administrators; only with `--demo`, else 404).
+#[utoipa::path(post, path = "/api/v1/demo/clock", tag = "service", security(("bearer" = [])),
+    request_body = ClockRequest,
+    responses((status = 200, body = ClockResponse), (status = 404, body = crate::shell::errors::Problem)))]
 pub async fn api_clock(
     user: Authed,
     state: web::Data<AppState>,

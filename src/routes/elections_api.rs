@@ -60,6 +60,9 @@ async fn view_of(
 }
 
 /// The community's elections, newest first.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/elections", tag = "elections",
+    params(("slug" = String, Path)), security(("bearer" = [])), 
+    responses((status = 200), (status = 403, body = crate::shell::errors::Problem)))]
 pub async fn api_list(
     user: Authed,
     state: web::Data<AppState>,
@@ -73,6 +76,9 @@ pub async fn api_list(
 }
 
 /// Form the preparation group and start an election.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections", tag = "elections",
+    params(("slug" = String, Path)), security(("bearer" = [])), request_body = CreateInput, 
+    responses((status = 201), (status = 403, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_create(
     user: Authed,
     state: web::Data<AppState>,
@@ -102,6 +108,9 @@ pub async fn api_create(
 }
 
 /// One election: its step, announcement, candidates, objections and progress.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/elections/{id}", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), 
+    responses((status = 200), (status = 404, body = crate::shell::errors::Problem)))]
 pub async fn api_get(
     user: Authed,
     state: web::Data<AppState>,
@@ -119,6 +128,9 @@ struct Announced {
 }
 
 /// Post the announcement (公告): seats, alternates, term, requirements, timetable.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/announcement", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), request_body = AnnouncementInput, 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_announce(
     user: Authed,
     state: web::Data<AppState>,
@@ -152,6 +164,9 @@ pub async fn api_announce(
 
 /// Nominate: an owner nominates themself (`self`), or an organiser enters a paper nomination
 /// co-signed by owners (`co_signed`).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/nominations", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), request_body = NominateInput, 
+    responses((status = 201), (status = 409, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_nominate(
     user: Authed,
     state: web::Data<AppState>,
@@ -182,6 +197,9 @@ pub async fn api_nominate(
 }
 
 /// The qualification review (资格审查) of one nomination: accepted or rejected, with a reason.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/nominations/{cid}/review", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path), ("cid" = i64, Path)), security(("bearer" = [])), request_body = ReviewInput, 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_review(
     user: Authed,
     state: web::Data<AppState>,
@@ -213,6 +231,9 @@ pub async fn api_review(
 }
 
 /// Publish the candidate list (公示); the election's ballot is made from it and announced.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/publication", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), request_body = service::PublishInput, 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_publish(
     user: Authed,
     state: web::Data<AppState>,
@@ -243,6 +264,9 @@ pub async fn api_publish(
 }
 
 /// Raise an objection to the published list (any member, during the publication period).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/objections", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), request_body = ObjectionInput, 
+    responses((status = 201), (status = 409, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_object(
     user: Authed,
     state: web::Data<AppState>,
@@ -278,6 +302,9 @@ pub struct AnswerInput {
 }
 
 /// Answer an objection (organisers).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/objections/{oid}/answer", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path), ("oid" = i64, Path)), security(("bearer" = [])), request_body = AnswerInput, 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_answer(
     user: Authed,
     state: web::Data<AppState>,
@@ -314,6 +341,9 @@ pub struct CancelInput {
 }
 
 /// Call the election off, with a reason (until the result is certified).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/cancellation", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), request_body = CancelInput, 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_cancel(
     user: Authed,
     state: web::Data<AppState>,
@@ -344,6 +374,9 @@ pub async fn api_cancel(
 
 /// The election's event log, public: every leaf, the latest signed checkpoint and the key
 /// that verifies it.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/elections/{id}/log", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), 
+    responses((status = 200, body = election_log::PublicLog), (status = 404, body = crate::shell::errors::Problem)))]
 pub async fn api_log(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
@@ -387,6 +420,9 @@ async fn organiser_step<T: Send + 'static>(
 }
 
 /// Record that voting has opened (the ballot opens by its schedule at the announced hour).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/voting", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_open_voting(
     user: Authed,
     state: web::Data<AppState>,
@@ -400,6 +436,9 @@ pub async fn api_open_voting(
 }
 
 /// Record the preliminary result from the ballot's preliminary tally record.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/count", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_count(
     user: Authed,
     state: web::Data<AppState>,
@@ -413,6 +452,9 @@ pub async fn api_count(
 }
 
 /// Announce the final result from the ballot's certified final record.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/certification", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_certify(
     user: Authed,
     state: web::Data<AppState>,
@@ -427,6 +469,9 @@ pub async fn api_certify(
 
 /// Record the new committee's first meeting: when, the chair and the vice-chair (candidate
 /// ids of the published list, `o1`, `o2`, …).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/first-meeting", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), request_body = crate::domain::election::FirstMeetingInput, 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem), (status = 422, body = crate::shell::errors::Problem)))]
 pub async fn api_first_meeting(
     user: Authed,
     state: web::Data<AppState>,
@@ -442,6 +487,9 @@ pub async fn api_first_meeting(
 }
 
 /// Record the filing (备案).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/filing", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("bearer" = [])), 
+    responses((status = 200), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_file(
     user: Authed,
     state: web::Data<AppState>,
@@ -456,6 +504,9 @@ pub async fn api_file(
 
 /// Co-sign a nomination that is collecting co-signers (owners); the co-signature that reaches
 /// the announcement's number makes it a nomination.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/elections/{id}/nominations/{cid}/cosignatures", tag = "elections",
+    params(("slug" = String, Path), ("id" = i64, Path), ("cid" = i64, Path)), security(("bearer" = [])), 
+    responses((status = 201, body = service::CosignState), (status = 409, body = crate::shell::errors::Problem)))]
 pub async fn api_cosign(
     user: Authed,
     state: web::Data<AppState>,
