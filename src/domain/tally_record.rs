@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::ballot::{validate_answers, Answer, Question, QuestionKind};
+use super::casting::{self, Channel, ConflictRule, Entry};
 use super::record::Manifest;
 use super::tally::{evaluate, QuestionTally, Rule, Weights};
 
@@ -161,7 +162,13 @@ pub struct Recount<'q> {
     questions: &'q [Question],
     /// Offset of each question's first option in the flattened option list.
     offsets: Vec<usize>,
+    /// Voters with online ballots only: the one that counts.
     effective: HashMap<VoterKey, Effective, foldhash::fast::RandomState>,
+    /// Voters with a proxy or paper ballot: the ballots that may still count
+    /// ([`casting::prune`]), decided by [`casting::effective`].
+    mixed: HashMap<VoterKey, Vec<(Entry, Effective)>, foldhash::fast::RandomState>,
+    rule: ConflictRule,
+    closes_at: i64,
     cast: u64,
 }
 
@@ -182,8 +189,19 @@ impl<'q> Recount<'q> {
             questions,
             offsets,
             effective: HashMap::with_capacity_and_hasher(voters, Default::default()),
+            mixed: HashMap::default(),
+            rule: ConflictRule::default(),
+            closes_at: i64::MAX,
             cast: 0,
         }
+    }
+
+    /// Count under a ballot's conflict rule (docs/verification.md §14.3); ballots cast at or
+    /// after `closes_at` are not considered. Without it: the default rule, no close.
+    pub fn with_rule(mut self, rule: ConflictRule, closes_at: i64) -> Self {
+        self.rule = rule;
+        self.closes_at = closes_at;
+        self
     }
 
     /// Add the next leaf of the log. Returns the index of the leaf it supersedes, if any.
@@ -207,33 +225,80 @@ impl<'q> Recount<'q> {
         weights: Weights,
         choices: Box<[u16]>,
     ) -> Option<u64> {
+        self.add_entry(Entry::online(leaf_index, i64::MIN), key, weights, choices)
+    }
+
+    /// Add the next leaf of the log as the entry its channel makes it (`entry.seq` is its leaf
+    /// index). For an online ballot of a voter with online ballots only, returns the index of
+    /// the leaf it supersedes, if any (under `first_only`: its own index, as the first stands).
+    pub fn add_entry(
+        &mut self,
+        entry: Entry,
+        key: VoterKey,
+        weights: Weights,
+        choices: Box<[u16]>,
+    ) -> Option<u64> {
         self.cast += 1;
-        let before = self.effective.insert(
-            key,
-            Effective {
-                leaf_index,
-                weights,
-                choices,
-            },
-        );
-        before.map(|e| e.leaf_index)
+        let ballot = Effective {
+            leaf_index: entry.seq,
+            weights,
+            choices,
+        };
+        let considered = entry.cast_at < self.closes_at;
+        if entry.channel == Channel::Online
+            && considered
+            && (self.mixed.is_empty() || !self.mixed.contains_key(&key))
+        {
+            if self.rule == ConflictRule::FirstOnly && self.effective.contains_key(&key) {
+                return Some(entry.seq);
+            }
+            return self.effective.insert(key, ballot).map(|e| e.leaf_index);
+        }
+        let (rule, closes_at) = (self.rule, self.closes_at);
+        let kept = self.mixed.entry(key).or_default();
+        if let Some(online) = self.effective.remove(&key) {
+            kept.push((Entry::online(online.leaf_index, i64::MIN), online));
+        }
+        kept.push((entry, ballot));
+        casting::prune(kept, |(e, _)| *e, rule, closes_at);
+        None
+    }
+
+    /// The ballot that counts for a voter with a proxy or paper ballot.
+    fn decide<'a>(&self, kept: &'a [(Entry, Effective)]) -> Option<&'a Effective> {
+        let entries: Vec<Entry> = kept.iter().map(|(e, _)| *e).collect();
+        let seq = casting::effective(&entries, self.rule, self.closes_at)?;
+        kept.iter().find(|(e, _)| e.seq == seq).map(|(_, b)| b)
+    }
+
+    /// Every effective ballot, with its voter.
+    fn counted_ballots(&self) -> impl Iterator<Item = (&VoterKey, &Effective)> + '_ {
+        self.effective.iter().chain(
+            self.mixed
+                .iter()
+                .filter_map(|(k, kept)| self.decide(kept).map(|b| (k, b))),
+        )
     }
 
     /// Leaves added.
     pub fn cast(&self) -> u64 {
         self.cast
     }
-    /// Effective ballots: one per voter.
+    /// Effective ballots: one per voter (none for a voter whose ballots none counts, e.g. an
+    /// unconfirmed paper).
     pub fn counted(&self) -> u64 {
-        self.effective.len() as u64
+        self.counted_ballots().count() as u64
     }
     /// The weights of the effective ballots, in no particular order.
     pub fn effective_weights(&self) -> impl Iterator<Item = Weights> + '_ {
-        self.effective.values().map(|e| e.weights)
+        self.counted_ballots().map(|(_, e)| e.weights)
     }
     /// The effective ballot's leaf index for a voter.
     pub fn effective_leaf(&self, key: &VoterKey) -> Option<u64> {
-        self.effective.get(key).map(|e| e.leaf_index)
+        match self.mixed.get(key) {
+            Some(kept) => self.decide(kept).map(|e| e.leaf_index),
+            None => self.effective.get(key).map(|e| e.leaf_index),
+        }
     }
 
     /// The count under `rule`.
@@ -241,7 +306,9 @@ impl<'q> Recount<'q> {
         let n: usize = self.questions.iter().map(|q| q.options.len()).sum();
         let mut flat = vec![Weights::default(); n];
         let mut participation = Weights::default();
-        for e in self.effective.values() {
+        let mut counted = 0;
+        for (_, e) in self.counted_ballots() {
+            counted += 1;
             participation += e.weights;
             for &c in e.choices.iter() {
                 if let Some(slot) = flat.get_mut(usize::from(c)) {
@@ -260,7 +327,7 @@ impl<'q> Recount<'q> {
             rule,
             electorate,
             participation,
-            self.effective.len(),
+            counted,
             &approving,
         )
     }
@@ -445,6 +512,87 @@ pub struct SignedRecord {
 
 #[cfg(test)]
 mod tests {
+
+    mod casting_rules {
+        use super::super::*;
+        use crate::domain::ballot::{BallotOption, Question, QuestionKind};
+        use proptest::prelude::*;
+
+        fn question() -> Vec<Question> {
+            vec![Question {
+                id: "q1".into(),
+                kind: QuestionKind::Single,
+                text: "?".into(),
+                max_choices: 1,
+                options: vec![
+                    BallotOption {
+                        id: "o1".into(),
+                        label: "a".into(),
+                    },
+                    BallotOption {
+                        id: "o2".into(),
+                        label: "b".into(),
+                    },
+                ],
+            }]
+        }
+
+        /// (voter, channel, confirmed, corrects one of the voter's earlier papers, cast_at)
+        fn ledger() -> impl Strategy<Value = Vec<(u8, u8, bool, Option<u8>, i64)>> {
+            prop::collection::vec(
+                (
+                    0u8..3,
+                    0u8..3,
+                    any::<bool>(),
+                    prop::option::of(0u8..8),
+                    0i64..20,
+                ),
+                0..24,
+            )
+        }
+
+        fn rules() -> impl Strategy<Value = ConflictRule> {
+            prop::sample::select(ConflictRule::ALL.to_vec())
+        }
+
+        proptest! {
+            /// The streaming recount counts, per voter, exactly the ballot the casting rule
+            /// picks from all of the voter's ballots.
+            #[test]
+            fn the_recount_applies_the_casting_rule(raw in ledger(), rule in rules(), closes_at in 5i64..25) {
+                let qs = question();
+                let mut recount = Recount::new(&qs).with_rule(rule, closes_at);
+                let mut all: std::collections::BTreeMap<u8, Vec<Entry>> = Default::default();
+                for (seq, (voter, ch, confirmed, corrects, cast_at)) in raw.into_iter().enumerate() {
+                    let seq = seq as u64;
+                    let mine = all.entry(voter).or_default();
+                    let channel = [Channel::Online, Channel::Proxy, Channel::Paper][ch as usize];
+                    // A correction names an earlier original paper of the same voter.
+                    let corrects = match (channel, corrects) {
+                        (Channel::Paper, Some(k)) => mine
+                            .iter()
+                            .filter(|e| e.channel == Channel::Paper && e.corrects.is_none())
+                            .nth(k as usize % 4)
+                            .map(|e| e.seq),
+                        _ => None,
+                    };
+                    let e = Entry { seq, channel, cast_at, confirmed: channel == Channel::Paper && confirmed, corrects };
+                    mine.push(e);
+                    let w = Weights { area_centi: 100 + i64::from(voter), headcount: 1 };
+                    recount.add_entry(e, VoterKey::Index(i64::from(voter)), w, vec![0u16].into_boxed_slice());
+                }
+                let mut counted = 0;
+                for (voter, entries) in &all {
+                    let want = casting::effective(entries, rule, closes_at);
+                    prop_assert_eq!(recount.effective_leaf(&VoterKey::Index(i64::from(*voter))), want);
+                    counted += usize::from(want.is_some());
+                }
+                prop_assert_eq!(recount.counted(), counted as u64);
+                let t = recount.tally(&Rule::preset(crate::domain::ballot::CountingRule::Ordinary), Weights { area_centi: 1000, headcount: 3 });
+                prop_assert_eq!(t.ballots, counted);
+            }
+        }
+    }
     use super::*;
     use crate::domain::ballot::{validate_questions, QuestionInput};
     use crate::domain::tally::tally as plain_tally;
