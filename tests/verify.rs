@@ -619,3 +619,125 @@ fn a_generated_key_co_signs_a_verified_bundle() {
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("co-signature by"));
 }
+
+// ---- proxy and paper leaves (docs/verification.md §14) --------------------------------
+
+fn paper(confirmed_by: Option<i64>) -> impl FnOnce(&mut Value) {
+    move |v: &mut Value| {
+        v["channel"] = json!("paper");
+        let mut p = json!({"scan_sha256": "ab".repeat(32)});
+        if let Some(i) = confirmed_by {
+            p["confirmed_by"] = json!(i);
+        }
+        v["paper"] = p;
+    }
+}
+
+/// A leaf whose voter has no other leaf.
+fn single_vote_leaf(f: &Fixture) -> usize {
+    let voters: Vec<i64> = f
+        .entry_lines()
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["voter"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    (0..voters.len())
+        .find(|&i| voters.iter().filter(|&&v| v == voters[i]).count() == 1)
+        .unwrap()
+}
+
+#[test]
+fn a_confirmed_paper_leaf_counts_like_an_online_ballot() {
+    let mut f = open();
+    let i = single_vote_leaf(&f);
+    edit_leaf(&mut f, i, true, paper(Some(0)));
+    let r = run(&f);
+    // The records name the checkpoint before the edit; nothing else differs.
+    assert!(
+        r.failure("entries").is_none(),
+        "{}",
+        r.render_text(Lang::En)
+    );
+    assert!(
+        r.failure("tally.preliminary.recount").is_none(),
+        "{}",
+        r.render_text(Lang::En)
+    );
+    assert!(r.failure("tally.final.recount").is_none());
+}
+
+#[test]
+fn an_unconfirmed_paper_leaf_does_not_count() {
+    let mut f = open();
+    let i = single_vote_leaf(&f);
+    edit_leaf(&mut f, i, true, paper(None));
+    let r = run(&f);
+    // The log itself is sound; the record, made as if it counted, is not.
+    assert!(
+        r.failure("entries").is_none(),
+        "{}",
+        r.render_text(Lang::En)
+    );
+    let c = failed(&r, "tally.preliminary.recount");
+    assert!(
+        c.detail
+            .en
+            .contains("ballots.counted: record 30, recount 29"),
+        "{:?}",
+        c.detail
+    );
+}
+
+#[test]
+fn malformed_proxy_and_paper_members_are_named() {
+    type Edit = Box<dyn FnOnce(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        ("paper", Box::new(paper(Some(9)))),
+        (
+            "paper",
+            Box::new(|v: &mut Value| {
+                v["channel"] = json!("paper");
+                v["paper"] = json!({"scan_sha256": "not-a-hash"});
+            }),
+        ),
+        (
+            "proxy",
+            Box::new(|v: &mut Value| {
+                v["channel"] = json!("proxy");
+            }),
+        ),
+        (
+            "proxy",
+            Box::new(|v: &mut Value| {
+                v["proxy"] = json!({"holder": "ab".repeat(16), "source": "online"});
+            }),
+        ),
+        (
+            "channel",
+            Box::new(|v: &mut Value| {
+                v["channel"] = json!("online");
+            }),
+        ),
+        (
+            "corrects",
+            Box::new(|v: &mut Value| {
+                v["corrects"] = json!(3);
+            }),
+        ),
+    ];
+    for (field, edit) in cases {
+        let mut f = open();
+        edit_leaf(&mut f, 20, true, edit);
+        let r = run(&f);
+        let c = failed(&r, "entries");
+        assert_eq!(
+            at(c),
+            ("entries.jsonl".into(), Some(20), Some(field.into())),
+            "{:?}",
+            c.detail
+        );
+    }
+}

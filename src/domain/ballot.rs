@@ -663,6 +663,10 @@ mod tests {
             voter: None,
             rooms: None,
             tag: Some("ab".into()),
+            channel: None,
+            proxy: None,
+            paper: None,
+            corrects: None,
         };
         let v = serde_json::to_value(&leaf).unwrap();
         assert!(v.get("voter").is_none() && v.get("rooms").is_none());

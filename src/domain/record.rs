@@ -114,6 +114,10 @@ pub struct Manifest {
     /// for other ballots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<ManifestDocument>,
+    /// Which ballot of a voter counts and how many owners one proxy may represent
+    /// (docs/verification.md §14.1); absent: the defaults.
+    #[serde(default, skip_serializing_if = "super::casting::Terms::is_default")]
+    pub casting: super::casting::Terms,
 }
 
 /// The document a ballot decides on (docs/verification.md §3): for a convention, which
@@ -160,4 +164,54 @@ pub struct Leaf {
     /// Confidential mode: the pseudonymous voter tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// How the ballot reached the log (docs/verification.md §14.2): `proxy` or `paper`;
+    /// absent for an online ballot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<super::casting::Channel>,
+    /// Proxy leaves: who cast it (a pseudonymous tag) under which authorisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<LeafProxy>,
+    /// Paper leaves: the scan of the paper, and the scrutineer who confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<LeafPaper>,
+    /// Paper leaves: the leaf index of the paper entry (as first entered) this one corrects
+    /// or confirms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
+}
+
+impl Leaf {
+    /// The leaf as an entry of its voter's ledger ([`super::casting`]), at log index `seq`.
+    pub fn entry(&self, seq: u64) -> super::casting::Entry {
+        super::casting::Entry {
+            seq,
+            channel: self.channel.unwrap_or(super::casting::Channel::Online),
+            cast_at: self.cast_at,
+            confirmed: self
+                .paper
+                .as_ref()
+                .is_some_and(|p| p.confirmed_by.is_some()),
+            corrects: self.corrects,
+        }
+    }
+}
+
+/// The `proxy` member of a proxy leaf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafProxy {
+    /// The proxy's pseudonymous tag in this ballot, 32 hex digits.
+    pub holder: String,
+    /// `online` (signed in the service by the owner) or `paper` (entered from a scan).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_sha256: Option<String>,
+}
+
+/// The `paper` member of a paper leaf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafPaper {
+    pub scan_sha256: String,
+    /// The index in `manifest.scrutineers` of the scrutineer who confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_by: Option<i64>,
 }

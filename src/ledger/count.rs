@@ -43,7 +43,8 @@ pub fn preliminary(
     let manifest_text = b.manifest.as_deref().unwrap_or_default();
     let questions = manifest.questions.clone();
     let voters = usize::try_from(manifest.electorate.voters).unwrap_or(0);
-    let mut recount = Recount::with_capacity(&questions, voters);
+    let mut recount = Recount::with_capacity(&questions, voters)
+        .with_rule(manifest.casting.conflict_rule, manifest.closes_at);
     let texts = db_tally::leaf_texts(conn, b.id)?;
     for (i, text) in texts.iter().enumerate() {
         let leaf: Leaf = serde_json::from_str(text).map_err(AppError::internal)?;
@@ -59,9 +60,9 @@ pub fn preliminary(
             area_centi: leaf.area_centi,
             headcount: leaf.headcount,
         };
-        recount
-            .add(i as u64, key, weights, &leaf.answers)
+        let choices = tally_record::compact_choices(&questions, &leaf.answers)
             .map_err(|e| internal(format!("ballot {}: leaf {i}: {e}", b.id)))?;
+        recount.add_entry(leaf.entry(i as u64), key, weights, choices);
     }
     let size = texts.len() as u64;
     // The final checkpoint, signed at close, covers exactly these leaves.

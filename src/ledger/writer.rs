@@ -237,6 +237,10 @@ fn append_ballot<'a>(
             voter: (!confidential).then_some(cast.voter.voter_index),
             rooms: (!confidential).then(|| cast.voter.rooms()),
             tag: confidential.then(|| key.voter_tag(cast.voter.voter_index as u64)),
+            channel: None,
+            proxy: None,
+            paper: None,
+            corrects: None,
         };
         let bytes = canonical::to_jcs(&leaf).map_err(AppError::internal)?;
         let hash = merkle::leaf_hash(&bytes);

@@ -17,6 +17,7 @@ use super::checks::{Ctx, VoterInfo};
 use super::report::{tr, Location, Report, Text};
 use crate::crypto::canonical::{value_to_jcs, MAX_SAFE_INTEGER};
 use crate::domain::ballot::Privacy;
+use crate::domain::casting::{Channel, Entry};
 use crate::domain::merkle::{leaf_hash, Hash, MerkleTree};
 use crate::domain::record::LEAF_FORMAT;
 use crate::domain::tally::Weights;
@@ -91,17 +92,123 @@ pub(crate) struct WireLeaf<'a> {
     pub cast_at: i64,
     #[serde(borrow)]
     pub cast_id: Str<'a>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub channel: Option<Str<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<u64>,
     #[serde(borrow)]
     pub format: Str<'a>,
     pub headcount: i64,
     #[serde(borrow)]
     pub origin: Str<'a>,
     #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub paper: Option<WirePaper<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub proxy: Option<WireProxy<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
     pub rooms: Option<Vec<Str<'a>>>,
     #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
     pub tag: Option<Str<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voter: Option<i64>,
+}
+
+/// A paper leaf's `paper` member (docs/verification.md §14.2), members in JCS order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WirePaper<'a> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_by: Option<i64>,
+    #[serde(borrow)]
+    pub scan_sha256: Str<'a>,
+}
+
+/// A proxy leaf's `proxy` member, members in JCS order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireProxy<'a> {
+    #[serde(borrow)]
+    pub holder: Str<'a>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub scan_sha256: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub source: Str<'a>,
+}
+
+fn is_hex(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl WireLeaf<'_> {
+    /// The channel, and a problem with the proxy and paper members (§14.5), if any.
+    fn channel(&self, scrutineers: usize) -> Result<Channel, Problem> {
+        let channel = Channel::of_leaf(self.channel.as_ref().map(|c| c.0.as_ref()))
+            .filter(|c| self.channel.is_none() || *c != Channel::Online)
+            .ok_or_else(|| {
+                problem(
+                    "channel",
+                    tr!(
+                        "应为 proxy 或 paper（网上投票不写）",
+                        "must be proxy or paper (absent online)"
+                    ),
+                )
+            })?;
+        let bad = |field: &str, zh: &str, en: &str| {
+            Err(problem(field, Text::new(zh.to_owned(), en.to_owned())))
+        };
+        match (&self.proxy, channel == Channel::Proxy) {
+            (Some(_), false) => {
+                return bad("proxy", "只有委托投票有 proxy", "only proxy leaves have it")
+            }
+            (None, true) => return bad("proxy", "委托投票缺少 proxy", "missing on a proxy leaf"),
+            (Some(p), true) => {
+                let scan_ok = match (p.source.0.as_ref(), &p.scan_sha256) {
+                    ("online", None) => true,
+                    ("paper", Some(h)) => is_hex(&h.0, 64),
+                    _ => false,
+                };
+                if !is_hex(&p.holder.0, 32) || !scan_ok {
+                    return bad(
+                        "proxy",
+                        "holder 应为 32 位十六进制；source 为 online，或为 paper 并附 64 位扫描件哈希",
+                        "holder must be 32 hex digits; source online, or paper with a 64-hex scan hash",
+                    );
+                }
+            }
+            (None, false) => {}
+        }
+        match (&self.paper, channel == Channel::Paper) {
+            (Some(_), false) => {
+                return bad(
+                    "paper",
+                    "只有书面表决票有 paper",
+                    "only paper leaves have it",
+                )
+            }
+            (None, true) => return bad("paper", "书面表决票缺少 paper", "missing on a paper leaf"),
+            (Some(p), true) => {
+                let confirmed_ok = p
+                    .confirmed_by
+                    .is_none_or(|i| usize::try_from(i).is_ok_and(|i| i < scrutineers));
+                if !is_hex(&p.scan_sha256.0, 64) || !confirmed_ok {
+                    return bad(
+                        "paper",
+                        "扫描件哈希应为 64 位十六进制，confirmed_by 应为 manifest.scrutineers 的序号",
+                        "scan hash must be 64 hex digits, confirmed_by an index of manifest.scrutineers",
+                    );
+                }
+            }
+            (None, false) => {}
+        }
+        if self.corrects.is_some() && channel != Channel::Paper {
+            return bad(
+                "corrects",
+                "只有书面表决票可以更正",
+                "only paper leaves correct",
+            );
+        }
+        Ok(channel)
+    }
 }
 
 impl WireLeaf<'_> {
@@ -119,6 +226,12 @@ struct Parsed {
     choices: Result<Box<[u16]>, RecountError>,
     /// Open mode: the voter index, when it is in the snapshot.
     voter: Option<usize>,
+    /// What the casting rule looks at (docs/verification.md §14.3); the log index is added
+    /// in order.
+    channel: Channel,
+    cast_at: i64,
+    confirmed: bool,
+    corrects: Option<u64>,
 }
 
 struct Problem {
@@ -174,12 +287,26 @@ impl<'q> Sequencer<'q> {
                 if let Some(v) = p.voter.and_then(|v| self.out.seen.get_mut(v)) {
                     *v = true;
                 }
+                let entry = Entry {
+                    seq: index,
+                    channel: p.channel,
+                    cast_at: p.cast_at,
+                    confirmed: p.confirmed,
+                    corrects: p.corrects,
+                };
+                if !entry.is_well_formed() {
+                    problem = problem.or(Some(Problem {
+                        field: Some("corrects".into()),
+                        text: tr!(
+                            "应为本投票人之前的书面表决票的序号",
+                            "must be the index of an earlier paper leaf"
+                        ),
+                    }));
+                }
                 match p.choices {
                     Ok(choices) => {
-                        let superseded = self
-                            .out
-                            .recount
-                            .add_compact(index, p.key, p.weights, choices);
+                        let superseded =
+                            self.out.recount.add_entry(entry, p.key, p.weights, choices);
                         self.out.superseded += u64::from(superseded.is_some());
                     }
                     Err(e) => {
@@ -222,7 +349,8 @@ pub(crate) fn run<'c, R: BufRead>(
             let mut seq = Sequencer {
                 out: EntriesOutcome {
                     tree: MerkleTree::new(),
-                    recount: Recount::with_capacity(&ctx.manifest.questions, voters),
+                    recount: Recount::with_capacity(&ctx.manifest.questions, voters)
+                        .with_rule(ctx.manifest.casting.conflict_rule, ctx.manifest.closes_at),
                     superseded: 0,
                     failed: 0,
                     seen: vec![false; voters],
@@ -325,7 +453,8 @@ pub(crate) fn run<'c, R: BufRead>(
         );
         return EntriesOutcome {
             tree: MerkleTree::new(),
-            recount: Recount::new(&ctx.manifest.questions),
+            recount: Recount::new(&ctx.manifest.questions)
+                .with_rule(ctx.manifest.casting.conflict_rule, ctx.manifest.closes_at),
             superseded: 0,
             failed: 1,
             seen: Vec::new(),
@@ -550,12 +679,20 @@ fn check_leaf(
     } else {
         mode_problem
     };
+    let channel = leaf.channel(m.scrutineers.len())?;
     Ok((
         Parsed {
             key,
             weights,
             choices: compact_choices(&m.questions, &leaf.answers),
             voter,
+            channel,
+            cast_at: leaf.cast_at,
+            confirmed: leaf
+                .paper
+                .as_ref()
+                .is_some_and(|p| p.confirmed_by.is_some()),
+            corrects: leaf.corrects,
         },
         p,
     ))

@@ -183,9 +183,13 @@ fn leaf(spec: &Spec, m: &Manifest, i: u64) -> WireLeaf<'static> {
         ballot: m.ballot,
         cast_at: m.opens_at + (i * window / spec.ballots.max(1)) as i64,
         cast_id: format!("{:016x}{:016x}", mix(i ^ 0xca57), mix(i ^ 0x1d)).into(),
+        channel: None,
+        corrects: None,
         format: LEAF_FORMAT.into(),
         headcount: w.headcount,
         origin: m.origin.clone().into(),
+        paper: None,
+        proxy: None,
         rooms,
         tag,
         voter,
@@ -331,6 +335,7 @@ impl Fixture {
                 .collect(),
             cosignatures_required: spec.cosignatures_required,
             document: None,
+            casting: Default::default(),
         };
         let mut f = Fixture {
             spec,

@@ -25,7 +25,10 @@ pub(crate) fn finish(
 ) {
     let Some(e) = entries else { return };
     let c = &e.recount;
-    let (cast, counted, superseded) = (c.cast(), c.counted(), e.superseded);
+    // Leaves that do not count: superseded by a later ballot of the voter, or set aside by the
+    // ballot's casting rule (docs/verification.md §14.3).
+    let (cast, counted) = (c.cast(), c.counted());
+    let superseded = cast - counted;
     report.pass(
         "ballots",
         tr!(
