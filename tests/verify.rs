@@ -652,8 +652,20 @@ fn single_vote_leaf(f: &Fixture) -> usize {
 #[test]
 fn a_confirmed_paper_leaf_counts_like_an_online_ballot() {
     let mut f = open();
-    let i = single_vote_leaf(&f);
-    edit_leaf(&mut f, i, true, paper(Some(0)));
+    // A voter's two leaves become a paper as entered and its scrutineer's confirmation
+    // (same answers and scan): it counts in the place of the first, with the same ballot as
+    // the record counted.
+    let (first, second) = revote_leaves(&f);
+    let answers: Value =
+        serde_json::from_str::<Value>(&f.entry_lines()[second]).unwrap()["answers"].clone();
+    edit_leaf(&mut f, first, false, |v| {
+        paper(None)(v);
+        v["answers"] = answers;
+    });
+    edit_leaf(&mut f, second, true, |v| {
+        paper(Some(0))(v);
+        v["corrects"] = json!(first);
+    });
     let r = run(&f);
     // The records name the checkpoint before the edit; nothing else differs.
     assert!(
@@ -667,6 +679,14 @@ fn a_confirmed_paper_leaf_counts_like_an_online_ballot() {
         r.render_text(Lang::En)
     );
     assert!(r.failure("tally.final.recount").is_none());
+    // Confirmed when first entered: refused by the rules.
+    let mut f = open();
+    let i = single_vote_leaf(&f);
+    edit_leaf(&mut f, i, true, paper(Some(0)));
+    let r = run(&f);
+    let c = failed(&r, "entries");
+    assert_eq!(at(c).2.as_deref(), Some("channel"));
+    assert!(c.detail.en.contains("not when entered"), "{:?}", c.detail);
 }
 
 #[test]
@@ -740,4 +760,91 @@ fn malformed_proxy_and_paper_members_are_named() {
             c.detail
         );
     }
+}
+
+/// A voter with two leaves: (first, second).
+fn revote_leaves(f: &Fixture) -> (usize, usize) {
+    let voters: Vec<i64> = f
+        .entry_lines()
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["voter"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    let second = (0..voters.len())
+        .find(|&i| voters[..i].contains(&voters[i]))
+        .unwrap();
+    let first = voters.iter().position(|v| *v == voters[second]).unwrap();
+    (first, second)
+}
+
+#[test]
+fn a_proxy_ballot_after_the_owners_own_is_named() {
+    let mut f = open();
+    let (_, second) = revote_leaves(&f);
+    edit_leaf(&mut f, second, true, |v| {
+        v["channel"] = json!("proxy");
+        v["proxy"] = json!({"holder": "cd".repeat(16), "source": "online"});
+    });
+    let r = run(&f);
+    let c = failed(&r, "entries");
+    assert_eq!(
+        at(c),
+        (
+            "entries.jsonl".into(),
+            Some(second as u64),
+            Some("channel".into())
+        )
+    );
+    assert!(
+        c.detail.en.contains("overrides the proxy"),
+        "{:?}",
+        c.detail
+    );
+}
+
+#[test]
+fn one_scan_for_two_papers_and_a_proxy_over_the_cap_are_named() {
+    let mut f = open();
+    let i = single_vote_leaf(&f);
+    let j = (0..36).rev().find(|&j| j != i).unwrap();
+    edit_leaf(&mut f, i, false, paper(None));
+    edit_leaf(&mut f, j, true, paper(None));
+    let r = run(&f);
+    let c = failed(&r, "entries");
+    assert_eq!(at(c).2.as_deref(), Some("paper"), "{:?}", c.detail);
+    assert!(c.detail.en.contains("another paper's"), "{:?}", c.detail);
+
+    // One proxy (the same holder) for two voters: the default cap is one.
+    let mut f = open();
+    let single: Vec<usize> = {
+        let voters: Vec<i64> = f
+            .entry_lines()
+            .iter()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["voter"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        (0..voters.len())
+            .filter(|&i| voters.iter().filter(|&&v| v == voters[i]).count() == 1)
+            .take(2)
+            .collect()
+    };
+    for (n, &i) in single.iter().enumerate() {
+        edit_leaf(&mut f, i, n == 1, |v| {
+            v["channel"] = json!("proxy");
+            v["proxy"] = json!({"holder": "ef".repeat(16), "source": "online"});
+        });
+    }
+    let r = run(&f);
+    let c = failed(&r, "entries");
+    assert!(
+        c.detail.en.contains("more than the cap of 1"),
+        "{}",
+        r.render_text(Lang::En)
+    );
 }

@@ -7,7 +7,7 @@
 //! (the tree, supersession). Only the leaf hashes and the recount's per-voter state are kept.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Read as _};
 use std::sync::{mpsc, Mutex};
 
@@ -17,7 +17,7 @@ use super::checks::{Ctx, VoterInfo};
 use super::report::{tr, Location, Report, Text};
 use crate::crypto::canonical::{value_to_jcs, MAX_SAFE_INTEGER};
 use crate::domain::ballot::Privacy;
-use crate::domain::casting::{Channel, Entry};
+use crate::domain::casting::{self, Channel, ConflictRule, Entry};
 use crate::domain::merkle::{leaf_hash, Hash, MerkleTree};
 use crate::domain::record::LEAF_FORMAT;
 use crate::domain::tally::Weights;
@@ -232,6 +232,9 @@ struct Parsed {
     cast_at: i64,
     confirmed: bool,
     corrects: Option<u64>,
+    /// Proxy leaves: the proxy's tag. Paper leaves: the scan's SHA-256.
+    holder: Option<String>,
+    scan: Option<String>,
 }
 
 struct Problem {
@@ -275,6 +278,84 @@ pub(crate) struct EntriesOutcome<'q> {
 struct Sequencer<'q> {
     out: EntriesOutcome<'q>,
     listed: Vec<(Location, Text)>,
+    /// The ledgers of voters with a proxy or paper leaf, for the replay of §14.4.
+    ledgers: HashMap<VoterKey, Vec<Entry>>,
+    /// Each proxy's voters (§14.5: at most `proxy_cap`).
+    holders: HashMap<String, HashSet<VoterKey>>,
+    /// Each paper scan's family (§14.5: one family per scan).
+    scans: HashMap<String, u64>,
+}
+
+impl Sequencer<'_> {
+    /// Keep what §14.4 and §14.5 need of an entry; a problem when a scan is another paper's.
+    fn casting(&mut self, entry: Entry, key: VoterKey, p: &Parsed) -> Option<Problem> {
+        if entry.channel == Channel::Online && !self.ledgers.contains_key(&key) {
+            return None;
+        }
+        if !self.ledgers.contains_key(&key) {
+            // The voter's earlier online ballot that still matters (the latest, or under
+            // first_only the first) is the one the recount kept.
+            let kept = self.out.recount.effective_leaf(&key);
+            let seed = kept
+                .map(|seq| Entry::online(seq, i64::MIN))
+                .into_iter()
+                .collect();
+            self.ledgers.insert(key, seed);
+        }
+        if let Some(l) = self.ledgers.get_mut(&key) {
+            l.push(entry);
+        }
+        if let Some(h) = &p.holder {
+            self.holders.entry(h.clone()).or_default().insert(key);
+        }
+        let scan = p.scan.as_ref()?;
+        let family = *self.scans.entry(scan.clone()).or_insert(entry.rank());
+        (family != entry.rank()).then(|| Problem {
+            field: Some("paper".into()),
+            text: tr!(
+                "扫描件哈希已用于另一张书面表决票（第 {family} 条）",
+                "the scan hash is another paper's (leaf {family})"
+            ),
+        })
+    }
+
+    /// After the last leaf: the replay of §14.4 per voter, and the proxy cap.
+    fn finish_casting(&mut self, rule: ConflictRule, closes_at: i64, cap: u32) {
+        let mut found: Vec<(Location, Text)> = Vec::new();
+        for entries in self.ledgers.values() {
+            for (seq, refusal) in casting::audit(entries, rule, closes_at) {
+                let (id, why) = (refusal.message_id(), refusal.to_string());
+                let mut at = Location::leaf(seq);
+                at.field = Some("channel".into());
+                found.push((
+                    at,
+                    tr!(
+                        "按本表决的投票规则不应被接受（{id}）",
+                        "should have been refused by the ballot's rules: {why}"
+                    ),
+                ));
+            }
+        }
+        for (holder, voters) in &self.holders {
+            let n = voters.len();
+            if n > cap as usize {
+                found.push((
+                    Location::file("entries.jsonl"),
+                    tr!(
+                        "受托人 {holder} 代理了 {n} 名投票人，超过上限 {cap}",
+                        "proxy {holder} voted for {n} voters, more than the cap of {cap}"
+                    ),
+                ));
+            }
+        }
+        found.sort_by_key(|(at, _)| at.leaf);
+        for (at, text) in found {
+            self.out.failed += 1;
+            if self.listed.len() < MAX_LISTED {
+                self.listed.push((at, text));
+            }
+        }
+    }
 }
 
 impl<'q> Sequencer<'q> {
@@ -302,6 +383,11 @@ impl<'q> Sequencer<'q> {
                             "must be the index of an earlier paper leaf"
                         ),
                     }));
+                }
+                if entry.channel != Channel::Online || !self.ledgers.is_empty() {
+                    if let Some(q) = self.casting(entry, p.key, &p) {
+                        problem = problem.or(Some(q));
+                    }
                 }
                 match p.choices {
                     Ok(choices) => {
@@ -357,6 +443,9 @@ pub(crate) fn run<'c, R: BufRead>(
                     complete: false,
                 },
                 listed: Vec::new(),
+                ledgers: HashMap::new(),
+                holders: HashMap::new(),
+                scans: HashMap::new(),
             };
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
@@ -367,6 +456,8 @@ pub(crate) fn run<'c, R: BufRead>(
                     next += 1;
                 }
             }
+            let terms = ctx.manifest.casting;
+            seq.finish_casting(terms.conflict_rule, ctx.manifest.closes_at, terms.proxy_cap);
             seq
         });
         for _ in 0..workers {
@@ -693,6 +784,8 @@ fn check_leaf(
                 .as_ref()
                 .is_some_and(|p| p.confirmed_by.is_some()),
             corrects: leaf.corrects,
+            holder: leaf.proxy.as_ref().map(|p| p.holder.0.to_string()),
+            scan: leaf.paper.as_ref().map(|p| p.scan_sha256.0.to_string()),
         },
         p,
     ))
