@@ -60,11 +60,18 @@ pub enum Command {
     #[command(subcommand)]
     Residents(RosterCommand),
     /// Check a ballot's whole public record offline, trusting nothing the server says
-    /// (docs/verification.md §12); exits non-zero if any check fails
+    /// (docs/verification.md §12), or an election's whole procedure (§15); exits non-zero if
+    /// any check fails
     Verify {
         /// The ballot bundle: an http(s) address of the ballot (or of its bundle), a bundle
-        /// directory, or a ballot-<id>.tar.gz archive
+        /// directory, or a ballot-<id>.tar.gz archive. Or an election: its address
+        /// (http(s)://host/c/{slug}/elections/{id}), or a directory with its log.json and
+        /// its ballot's bundle
         target: String,
+        /// Read the target as an election's record (implied by an election address or a
+        /// directory with log.json)
+        #[arg(long)]
+        election: bool,
         /// The report's language
         #[arg(long, value_enum, default_value_t = ReportLang::Zh)]
         lang: ReportLang,
@@ -169,10 +176,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Verify {
             target,
+            election,
             lang,
             json,
             sign_with,
-        } => verify_command(&target, lang, json.as_deref(), sign_with.as_deref()),
+        } => verify_command(
+            &target,
+            election,
+            lang,
+            json.as_deref(),
+            sign_with.as_deref(),
+        ),
         Command::Key(cmd) => key_command(cmd),
         Command::Digest => {
             let settings = crate::notify::mail::MailSettings::from_env()?.context(
@@ -324,6 +338,7 @@ fn key_command(cmd: KeyCommand) -> anyhow::Result<()> {
 
 fn verify_command(
     target: &str,
+    election: bool,
     lang: ReportLang,
     json: Option<&str>,
     sign_with: Option<&std::path::Path>,
@@ -332,9 +347,13 @@ fn verify_command(
         ReportLang::Zh => verify::Lang::Zh,
         ReportLang::En => verify::Lang::En,
     };
+    let election = election || verify::is_election_target(target);
+    if election && sign_with.is_some() {
+        anyhow::bail!("--sign-with co-signs a ballot's final record: verify the ballot itself");
+    }
     // Read the key first: a bad key file should not cost a full verification.
     let key = sign_with.map(read_key).transpose()?;
-    let report = verify::verify_target(target);
+    let report = verify::verify_any(target, election);
     let text = report.render_text(lang);
     let mut doc = report.to_json(lang);
     let mut signed = None;

@@ -15,6 +15,7 @@
 //! - [`fixture`] builds synthetic valid bundles for tests and benchmarks.
 
 mod checks;
+mod election;
 mod entries;
 pub mod fixture;
 mod records;
@@ -26,6 +27,9 @@ use std::path::Path;
 
 pub use report::{Check, Lang, Location, QuestionResult, Report, Text, VerifiedResult};
 pub use source::bundle_url;
+
+// ---- elections (docs/verification.md §15) ----
+pub use election::{election_address, is_election_target, verify_election, ElectionAddress};
 
 /// The `format` of `bundle.json`.
 pub const BUNDLE_FORMAT: &str = "yishiting/bundle/v1";
@@ -84,5 +88,15 @@ pub fn verify_target(target: &str) -> Report {
         } else {
             verify_archive_file(path)
         }
+    }
+}
+
+/// Verify a command-line target as a ballot bundle ([`verify_target`]) or, when `election` is
+/// set or the target is one ([`is_election_target`]), as an election ([`verify_election`]).
+pub fn verify_any(target: &str, election: bool) -> Report {
+    if election || is_election_target(target) {
+        verify_election(target)
+    } else {
+        verify_target(target)
     }
 }

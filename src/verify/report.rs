@@ -157,6 +157,10 @@ pub struct Report {
     pub final_record_sha256: Option<String>,
     /// The manifest's scrutineers: (name, base64 public key).
     pub scrutineers: Vec<(String, String)>,
+    /// The report's heading, when it is not a ballot bundle's (an election log's).
+    pub title: Option<Text>,
+    /// Lines printed after the checks (an election's step and result).
+    pub summary: Vec<Text>,
 }
 
 /// The order checks are listed in, by id prefix.
@@ -228,10 +232,13 @@ impl Report {
     /// The readable report.
     pub fn render_text(&self, lang: Lang) -> String {
         let mut out = String::new();
-        out.push_str(match lang {
-            Lang::Zh => "议事亭 选票包核验（yishiting/bundle/v1）\n",
-            Lang::En => "yishiting ballot bundle verification (yishiting/bundle/v1)\n",
-        });
+        match &self.title {
+            Some(t) => out.push_str(&format!("{}\n", t.get(lang))),
+            None => out.push_str(match lang {
+                Lang::Zh => "议事亭 选票包核验（yishiting/bundle/v1）\n",
+                Lang::En => "yishiting ballot bundle verification (yishiting/bundle/v1)\n",
+            }),
+        }
         for c in &self.checks {
             let mark = if c.ok { '✓' } else { '✗' };
             match &c.at {
@@ -280,6 +287,12 @@ impl Report {
                 ));
             }
         }
+        if !self.summary.is_empty() {
+            out.push('\n');
+            for line in &self.summary {
+                out.push_str(&format!("  {}\n", line.get(lang)));
+            }
+        }
         let failed = self.failures().count();
         out.push('\n');
         out.push_str(&match (lang, self.ok()) {
@@ -319,13 +332,17 @@ impl Report {
                 })).collect::<Vec<_>>(),
             })
         });
-        json!({
+        let mut doc = json!({
             "format": "yishiting/verify-report/v1",
             "ok": self.ok(),
             "checks": checks,
             "result": result,
             "final_record_sha256": self.final_record_sha256,
-        })
+        });
+        if !self.summary.is_empty() {
+            doc["summary"] = self.summary.iter().map(|t| t.get(lang)).collect();
+        }
+        doc
     }
 }
 

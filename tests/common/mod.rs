@@ -6,6 +6,7 @@
 
 pub mod ballots;
 pub mod bundle;
+pub mod elections;
 pub mod forum;
 pub mod mail;
 
