@@ -606,6 +606,17 @@ async fn an_election_is_cancelled_only_with_a_reason() {
         409,
     )
     .await;
+    // Nothing more is recorded after a cancellation.
+    let refused = t
+        .json(
+            Method::POST,
+            &format!("/elections/{id}/objections"),
+            &t.li,
+            Some(json!({"text": "还有意见"})),
+            409,
+        )
+        .await;
+    assert!(refused.to_string().contains("已经结束"), "{refused}");
     assert_eq!(log_size(&t, id).await, 2);
     let html = t
         .app

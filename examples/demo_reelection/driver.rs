@@ -497,7 +497,7 @@ pub async fn run(
         .args(["verify", &target, "--lang", "en"])
         .output()
         .context("running yishiting verify")?;
-    let verified = out.status.success();
+    let mut verified = out.status.success();
     say(&format!(
         "verify {target}: {}\n{}",
         if verified { "PASSED" } else { "FAILED" },
@@ -506,6 +506,25 @@ pub async fn run(
             .last()
             .unwrap_or_default()
     ));
+    // And the whole procedure: the election's log, its steps and its result.
+    let target = format!("{}/c/{SLUG}/elections/{id}", api.base);
+    let out = Command::new(verify_bin)
+        .args(["verify", &target, "--lang", "en"])
+        .output()
+        .context("running yishiting verify on the election")?;
+    let ok = out.status.success();
+    verified &= ok;
+    say(&format!(
+        "verify {target}: {}\n{}",
+        if ok { "PASSED" } else { "FAILED" },
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+    ));
+    if !ok {
+        say(&String::from_utf8_lossy(&out.stdout));
+    }
     Ok(Outcome {
         owners,
         online_voters: voters.len(),

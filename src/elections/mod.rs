@@ -79,6 +79,14 @@ pub fn state(conn: &mut DbConn, e: &ElectionRow, now: i64) -> AppResult<State> {
     })
 }
 
+/// Nothing more is recorded once an election is filed or cancelled.
+fn ended(step: Step) -> AppResult<()> {
+    if matches!(step, Step::Filed | Step::Cancelled) {
+        return Err(AppError::Conflict(Msg::new("election-error-ended")));
+    }
+    Ok(())
+}
+
 pub(crate) fn locked(conn: &mut DbConn, c: &Community, id: i64) -> AppResult<ElectionRow> {
     db::lock(conn, c.id, id)?.ok_or(AppError::NotFound)
 }
@@ -407,6 +415,7 @@ pub fn object(
     write_tx(conn, |conn| {
         let e = locked(conn, c, id)?;
         let s = state(conn, &e, now)?;
+        ended(s.step)?;
         let a = announced(&s)?.clone();
         let stage = if s.progress.counted_at.is_some() {
             ObjectionStage::Result
@@ -462,6 +471,7 @@ pub fn answer(
     let (ledger, c, now) = (cx.ledger, cx.community, cx.now);
     write_tx(conn, |conn| {
         let e = locked(conn, c, id)?;
+        ended(state(conn, &e, now)?.step)?;
         let o = db::objection(conn, e.id, objection_id)?.ok_or(AppError::NotFound)?;
         let text = rules::validate_answer(answer)?;
         if !db::answer_objection(conn, e.id, o.id, &text, actor, now)? {

@@ -1092,3 +1092,4 @@ election-error-not-collecting = This nomination is not collecting co-signers.
 election-error-cosign-own = A candidate cannot co-sign their own nomination.
 election-error-cosigned-already = You have already co-signed this nomination.
 election-error-one-candidate = Only one candidate passed the qualification review; the ballot needs at least two.
+election-error-ended = This election has ended (filed or cancelled); nothing more is recorded.

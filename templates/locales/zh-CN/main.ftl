@@ -1092,3 +1092,4 @@ election-error-not-collecting = 这项提名不在征集联名。
 election-error-cosign-own = 候选人不能为自己的提名联署。
 election-error-cosigned-already = 您已经联署过这项提名。
 election-error-one-candidate = 只有一名候选人通过资格审查，至少需要两名候选人才能进行选举表决。
+election-error-ended = 这次选举已经结束（已备案或已取消），不再记录新的内容。
