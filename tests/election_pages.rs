@@ -5,96 +5,18 @@
 
 mod common;
 
+#[path = "common/pages.rs"]
+mod pages;
+
 use common::forum::{setup, Forum, BASE};
-use common::{csrf_of, TestApp};
-use reqwest::{Client, Method};
+use common::TestApp;
+use pages::{esc, has, Browser};
+use reqwest::Method;
 use serde_json::{json, Value};
 use yishiting::clock::input_shanghai;
 use yishiting::domain::merkle;
 
 const DAY: i64 = 86_400;
-
-/// A signed-in browser without JavaScript: its cookies and the CSRF token of its forms.
-struct Browser {
-    client: Client,
-    csrf: String,
-}
-
-struct Page {
-    status: u16,
-    html: String,
-    location: String,
-}
-
-impl Browser {
-    async fn login(app: &TestApp, login: &str, password: &str) -> Browser {
-        let client = app.browser_login(login, password).await;
-        let html = client
-            .get(app.url("/me"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        Browser {
-            csrf: csrf_of(&html),
-            client,
-        }
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> Page {
-        let res = self.client.get(app.url(path)).send().await.unwrap();
-        Page {
-            status: res.status().as_u16(),
-            location: String::new(),
-            html: res.text().await.unwrap(),
-        }
-    }
-
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
-        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        let res = self
-            .client
-            .post(app.url(path))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let location = res
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        Page {
-            status: res.status().as_u16(),
-            location,
-            html: res.text().await.unwrap(),
-        }
-    }
-
-    /// Post a form that must succeed: 303 back to the election.
-    async fn ok(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) {
-        let p = self.post(app, path, fields).await;
-        assert_eq!(p.status, 303, "{path}: {}", p.html);
-        assert!(p.location.contains("/elections/"), "{}", p.location);
-    }
-}
-
-fn has(html: &str, needle: &str) -> bool {
-    html.contains(needle)
-}
-
-/// Text as the templates escape it.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
-        .replace('/', "&#x2F;")
-}
 
 async fn view(t: &Forum, id: i64) -> Value {
     t.json(
@@ -135,7 +57,10 @@ async fn every_step_runs_through_its_form_for_its_role() {
         &zhang.get(app, "/c/sanyijing/elections").await.html,
         "id=\"new-election\""
     ));
-    assert_eq!(zhang.get(app, "/c/sanyijing/elections/new").await.status, 403);
+    assert_eq!(
+        zhang.get(app, "/c/sanyijing/elections/new").await.status,
+        403
+    );
     let new = org.get(app, "/c/sanyijing/elections/new").await;
     assert_eq!(new.status, 200);
     assert!(has(&new.html, "id=\"member-7-name\""));
@@ -177,7 +102,13 @@ async fn every_step_runs_through_its_form_for_its_role() {
         )
         .await;
     assert_eq!(created.status, 303, "{}", created.html);
-    let id: i64 = created.location.rsplit('/').next().unwrap().parse().unwrap();
+    let id: i64 = created
+        .location
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let base = format!("/c/sanyijing/elections/{id}");
     let path = |p: &str| format!("{base}{p}");
     let zhang_refused = zhang
@@ -215,7 +146,10 @@ async fn every_step_runs_through_its_form_for_its_role() {
             ("seats", seats.to_owned()),
             ("alternates", "1".into()),
             ("term_years", "5".into()),
-            ("candidate_requirements", "本小区业主，遵守管理规约，热心公益。".into()),
+            (
+                "candidate_requirements",
+                "本小区业主，遵守管理规约，热心公益。".into(),
+            ),
             ("sitting_term_ends_at", sitting.clone()),
             ("nomination_opens_at", n_open.clone()),
             ("nomination_closes_at", n_close.clone()),
@@ -243,7 +177,11 @@ async fn every_step_runs_through_its_form_for_its_role() {
     let bad = send(announcement("6", v_open.clone())).await;
     assert_eq!(bad.status, 422);
     assert!(has(&bad.html, "href=\"#seats\""), "{}", bad.html);
-    assert!(has(&bad.html, "五至十一人单数") || has(&bad.html, "单数"), "{}", bad.html);
+    assert!(
+        has(&bad.html, "五至十一人单数") || has(&bad.html, "单数"),
+        "{}",
+        bad.html
+    );
     assert!(has(&bad.html, "本小区业主，遵守管理规约，热心公益。"));
     let done = send(announcement("5", v_open.clone())).await;
     assert_eq!(done.status, 303, "{}", done.html);
@@ -278,8 +216,12 @@ async fn every_step_runs_through_its_form_for_its_role() {
             &[("kind", "self"), ("statement", "愿意为大家服务")],
         )
         .await;
-    assert!(!has(&zhang.get(app, &base).await.html, "id=\"nominate-form\""));
-    sun.ok(app, &path("/nominations"), &[("kind", "self")]).await;
+    assert!(!has(
+        &zhang.get(app, &base).await.html,
+        "id=\"nominate-form\""
+    ));
+    sun.ok(app, &path("/nominations"), &[("kind", "self")])
+        .await;
     // A paper nomination: organisers only; too few co-signers is named, the input kept.
     let paper = |cosigners: &'static str| {
         [
@@ -290,12 +232,18 @@ async fn every_step_runs_through_its_form_for_its_role() {
         ]
     };
     assert_eq!(
-        li.post(app, &path("/nominations"), &paper("A1\nD1")).await.status,
+        li.post(app, &path("/nominations"), &paper("A1\nD1"))
+            .await
+            .status,
         403
     );
     let bad = org.post(app, &path("/nominations"), &paper("A1、ZZ")).await;
     assert_eq!(bad.status, 422, "{}", bad.html);
-    assert!(has(&bad.html, "href=\"#paper-cosigner_owner_refs\""), "{}", bad.html);
+    assert!(
+        has(&bad.html, "href=\"#paper-cosigner_owner_refs\""),
+        "{}",
+        bad.html
+    );
     assert!(has(&bad.html, "A1、ZZ"));
     org.ok(app, &path("/nominations"), &paper("A1\nD1")).await;
 
@@ -313,13 +261,25 @@ async fn every_step_runs_through_its_form_for_its_role() {
     assert!(!has(&zhang.get(app, &base).await.html, "review-"));
     let review = |c: &str| path(&format!("/nominations/{c}/review"));
     let bad = org
-        .post(app, &review(&sid), &[("decision", "rejected"), ("reason", " ")])
+        .post(
+            app,
+            &review(&sid),
+            &[("decision", "rejected"), ("reason", " ")],
+        )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.html);
-    assert!(has(&bad.html, &format!("href=\"#review-{sid}-reason\"")), "{}", bad.html);
+    assert!(
+        has(&bad.html, &format!("href=\"#review-{sid}-reason\"")),
+        "{}",
+        bad.html
+    );
     assert_eq!(
         zhang
-            .post(app, &review(&zid), &[("decision", "accepted"), ("reason", "x")])
+            .post(
+                app,
+                &review(&zid),
+                &[("decision", "accepted"), ("reason", "x")]
+            )
             .await
             .status,
         403
@@ -335,28 +295,47 @@ async fn every_step_runs_through_its_form_for_its_role() {
     org.ok(
         app,
         &review(&sid),
-        &[("decision", "rejected"), ("reason", "欠缴物业费，不符合候选人条件")],
+        &[
+            ("decision", "rejected"),
+            ("reason", "欠缴物业费，不符合候选人条件"),
+        ],
     )
     .await;
 
     // 5. Publication: refused before its date; objections and answers through forms.
     let early = org
-        .post(app, &path("/publication"), &[("cosignatures_required", "0")])
+        .post(
+            app,
+            &path("/publication"),
+            &[("cosignatures_required", "0")],
+        )
         .await;
     assert_eq!(early.status, 409, "{}", early.html);
     assert!(has(&early.html, "公示"));
     app.clock.advance(3 * DAY);
-    org.ok(app, &path("/publication"), &[("cosignatures_required", "0")])
-        .await;
+    org.ok(
+        app,
+        &path("/publication"),
+        &[("cosignatures_required", "0")],
+    )
+    .await;
     let page = li.get(app, &base).await.html;
     assert!(has(&page, "data-step=\"published\"") && has(&page, "id=\"object-form\""));
     assert!(has(&page, "id=\"print-candidates\""));
     let bad = li
-        .post(app, &path("/objections"), &[("text", ""), ("candidate_id", &wid)])
+        .post(
+            app,
+            &path("/objections"),
+            &[("text", ""), ("candidate_id", &wid)],
+        )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.html);
     assert!(has(&bad.html, "href=\"#object-text\""));
-    assert!(has(&bad.html, &format!("<option value=\"{wid}\" selected>")), "{}", bad.html);
+    assert!(
+        has(&bad.html, &format!("<option value=\"{wid}\" selected>")),
+        "{}",
+        bad.html
+    );
     li.ok(
         app,
         &path("/objections"),
@@ -367,7 +346,8 @@ async fn every_step_runs_through_its_form_for_its_role() {
     assert!(!has(&li.get(app, &base).await.html, "answer-"));
     let answer = path(&format!("/objections/{oid}/answer"));
     assert_eq!(li.post(app, &answer, &[("answer", "x")]).await.status, 403);
-    org.ok(app, &answer, &[("answer", "经核实，王五符合条件。")]).await;
+    org.ok(app, &answer, &[("answer", "经核实，王五符合条件。")])
+        .await;
     let twice = org.post(app, &answer, &[("answer", "再答一次")]).await;
     assert_eq!(twice.status, 409);
 
@@ -378,7 +358,9 @@ async fn every_step_runs_through_its_form_for_its_role() {
     org.ok(app, &path("/voting"), &[]).await;
     let page = zhang.get(app, &base).await.html;
     assert!(has(&page, "data-step=\"voting\"") && has(&page, "id=\"vote-link\""));
-    let ballot = view(&t, id).await["election"]["ballot_id"].as_i64().unwrap();
+    let ballot = view(&t, id).await["election"]["ballot_id"]
+        .as_i64()
+        .unwrap();
     for (token, picks) in [
         (&t.zhang, vec!["o1", "o2"]),
         (&t.wang, vec!["o1", "o2"]),
@@ -495,7 +477,13 @@ async fn every_step_runs_through_its_form_for_its_role() {
         ("result", vec!["certified"]),
         (
             "filing",
-            vec!["announced", "published", "certified", "first_meeting", "filed"],
+            vec![
+                "announced",
+                "published",
+                "certified",
+                "first_meeting",
+                "filed",
+            ],
         ),
     ] {
         let p = li.get(app, &path(&format!("/print/{doc}"))).await;
@@ -506,7 +494,10 @@ async fn every_step_runs_through_its_form_for_its_role() {
         assert!(has(&p.html, &root), "{doc}: the checkpoint's root");
         assert!(has(&p.html, &esc(log["origin"].as_str().unwrap())), "{doc}");
         assert!(has(&p.html, "<svg"), "{doc}: a QR code");
-        assert!(has(&p.html, &esc(&format!("/c/sanyijing/elections/{id}/public"))));
+        assert!(has(
+            &p.html,
+            &esc(&format!("/c/sanyijing/elections/{id}/public"))
+        ));
         if doc == "result" || doc == "filing" {
             assert!(has(&p.html, tally), "{doc}: the tally record's SHA-256");
         }
@@ -580,9 +571,19 @@ async fn an_election_is_cancelled_through_its_form_only_with_a_reason() {
         .await;
     assert_eq!(bad.status, 409, "{}", bad.html);
     assert!(has(&bad.html, "id=\"form-conflict\"") && has(&bad.html, "理由"));
-    assert!(has(&bad.html, "<details class=\"step-form\" id=\"cancel-form\" open>"));
-    org.ok(app, &format!("{base}/cancellation"), &[("reason", "筹备组改组")])
-        .await;
+    assert!(has(
+        &bad.html,
+        "<details class=\"step-form\" id=\"cancel-form\" open>"
+    ));
+    // Its language switch leads to the election's page, not to the form's POST address.
+    let switch = format!("href=\"{}?lang=en\"", esc(&base));
+    assert!(has(&bad.html, &switch), "{}", bad.html);
+    org.ok(
+        app,
+        &format!("{base}/cancellation"),
+        &[("reason", "筹备组改组")],
+    )
+    .await;
     let page = org.get(app, &base).await.html;
     assert!(has(&page, "data-step=\"cancelled\"") && has(&page, "筹备组改组"));
     assert!(!has(&page, "id=\"cancel-form\""));

@@ -55,10 +55,7 @@ fn split_field(field: &str) -> (String, Option<usize>) {
     match (field.find('['), field.find(']')) {
         (Some(open), Some(close)) if open < close => {
             let index = field[open + 1..close].parse().ok();
-            (
-                format!("{}{}", &field[..open], &field[close + 1..]),
-                index,
-            )
+            (format!("{}{}", &field[..open], &field[close + 1..]), index)
         }
         _ => (field.to_owned(), None),
     }
@@ -217,13 +214,14 @@ async fn done(
     anchor: &str,
 ) -> AppResult<HttpResponse> {
     match result {
-        Ok(c) => Ok(see_other(&format!(
-            "/c/{}/elections/{id}#{anchor}",
-            c.slug
-        ))),
+        Ok(c) => Ok(see_other(&format!("/c/{}/elections/{id}#{anchor}", c.slug))),
         Err(e) => {
             let failed = Failed::new(form, values, e, page.lang)?;
-            render_election(page, state, slug, id, Some(failed)).await
+            // The language switch of the page shown again leads to the election's page (the
+            // form's own address takes only POST).
+            let mut page = page.clone();
+            page.path = format!("/c/{slug}/elections/{id}");
+            render_election(&page, state, slug, id, Some(failed)).await
         }
     }
 }
@@ -259,9 +257,13 @@ pub async fn nominate_submit(
             Vec::new()
         },
     };
-    let result = run(&state, user, &slug, Action::Participate, move |conn, cx, who| {
-        service::nominate(conn, cx, id, who, &input)
-    })
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::Participate,
+        move |conn, cx, who| service::nominate(conn, cx, id, who, &input),
+    )
     .await;
     let (form, names): (&str, &[&str]) = if paper {
         (
@@ -291,9 +293,13 @@ pub async fn review_submit(
         decision: field(&pairs, "decision").into(),
         reason: field(&pairs, "reason").into(),
     };
-    let result = run(&state, user, &slug, Action::ManageBallots, move |conn, cx, _| {
-        service::review(conn, cx, id, cid, actor, &input)
-    })
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::ManageBallots,
+        move |conn, cx, _| service::review(conn, cx, id, cid, actor, &input),
+    )
     .await;
     let v = values(&pairs, &["decision", "reason"]);
     let form = format!("review-{cid}");
@@ -324,13 +330,26 @@ pub async fn publish_submit(
             required.parse().unwrap_or(-1)
         },
     };
-    let result = run(&state, user, &slug, Action::ManageBallots, move |conn, cx, _| {
-        service::publish(conn, cx, id, &input)
-    })
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::ManageBallots,
+        move |conn, cx, _| service::publish(conn, cx, id, &input),
+    )
     .await;
     let mut v = values(&pairs, &["cosignatures_required"]);
     v.insert("scrutineers".into(), scrutineers.into());
-    done(&page, &state, (&slug, id), "publish", v, result, "candidates").await
+    done(
+        &page,
+        &state,
+        (&slug, id),
+        "publish",
+        v,
+        result,
+        "candidates",
+    )
+    .await
 }
 
 /// Raise an objection (any member, while objections are taken).
@@ -348,12 +367,25 @@ pub async fn object_submit(
         text: field(&pairs, "text").into(),
         candidate_id: field(&pairs, "candidate_id").trim().parse().ok(),
     };
-    let result = run(&state, user, &slug, Action::Participate, move |conn, cx, who| {
-        service::object(conn, cx, id, who, &input)
-    })
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::Participate,
+        move |conn, cx, who| service::object(conn, cx, id, who, &input),
+    )
     .await;
     let v = values(&pairs, &["text", "candidate_id"]);
-    done(&page, &state, (&slug, id), "object", v, result, "objections").await
+    done(
+        &page,
+        &state,
+        (&slug, id),
+        "object",
+        v,
+        result,
+        "objections",
+    )
+    .await
 }
 
 /// Answer an objection (organisers).
@@ -369,9 +401,13 @@ pub async fn answer_submit(
     let user = page.user()?;
     let actor = user.user.id;
     let answer = field(&pairs, "answer").to_owned();
-    let result = run(&state, user, &slug, Action::ManageBallots, move |conn, cx, _| {
-        service::answer(conn, cx, id, oid, actor, &answer)
-    })
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::ManageBallots,
+        move |conn, cx, _| service::answer(conn, cx, id, oid, actor, &answer),
+    )
     .await;
     let v = values(&pairs, &["answer"]);
     let form = format!("answer-{oid}");
@@ -399,14 +435,18 @@ async fn button(
     let (slug, id) = path.into_inner();
     read_form(&req, &body)?;
     let user = page.user()?;
-    let result = run(&state, user, &slug, Action::ManageBallots, move |conn, cx, _| {
-        match which {
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::ManageBallots,
+        move |conn, cx, _| match which {
             Button::OpenVoting => service::open_voting(conn, cx, id),
             Button::Count => service::count(conn, cx, id).map(|_| ()),
             Button::Certify => service::certify(conn, cx, id).map(|_| ()),
             Button::File => service::file(conn, cx, id).map(|_| ()),
-        }
-    })
+        },
+    )
     .await;
     let (form, anchor) = match which {
         Button::OpenVoting => ("open-voting", "voting"),
@@ -477,9 +517,13 @@ pub async fn meeting_submit(
                 chair: field(&pairs, "chair").into(),
                 vice_chair: field(&pairs, "vice_chair").into(),
             };
-            run(&state, user, &slug, Action::ManageBallots, move |conn, cx, _| {
-                service::first_meeting(conn, cx, id, &input)
-            })
+            run(
+                &state,
+                user,
+                &slug,
+                Action::ManageBallots,
+                move |conn, cx, _| service::first_meeting(conn, cx, id, &input),
+            )
             .await
         }
         None => Err(AppError::Validation(vec![FieldError::new(
@@ -502,9 +546,13 @@ pub async fn cancel_submit(
     let pairs = read_form(&req, &body)?;
     let user = page.user()?;
     let reason = field(&pairs, "reason").to_owned();
-    let result = run(&state, user, &slug, Action::ManageBallots, move |conn, cx, _| {
-        service::cancel(conn, cx, id, &reason)
-    })
+    let result = run(
+        &state,
+        user,
+        &slug,
+        Action::ManageBallots,
+        move |conn, cx, _| service::cancel(conn, cx, id, &reason),
+    )
     .await;
     let v = values(&pairs, &["reason"]);
     done(&page, &state, (&slug, id), "cancel", v, result, "top").await

@@ -26,7 +26,13 @@ const DOCS: [(&str, &[&str]); 4] = [
     ("result", &["certified", "counted"]),
     (
         "filing",
-        &["announced", "published", "certified", "first_meeting", "filed"],
+        &[
+            "announced",
+            "published",
+            "certified",
+            "first_meeting",
+            "filed",
+        ],
     ),
 ];
 

@@ -83,6 +83,9 @@ async fn render_create(
     );
     let status = failed.status;
     ctx.insert("failed", &failed);
+    // Shown again after a refusal, the page's language switch leads to the form's own page.
+    let mut page = page.clone();
+    page.path = format!("/c/{}/elections/new", c.slug);
     page.render_status(&state.tera, "election_new.html", ctx, status)
 }
 
@@ -441,6 +444,10 @@ mod tests {
         assert_eq!(a.seats, 5);
         let p: Pairs = vec![("nomination_opens_at".into(), "soon".into())];
         let err = announcement_input(&p, "first").unwrap_err();
-        assert_eq!(err.field_errors().len(), 6, "every time but the sitting term's end");
+        assert_eq!(
+            err.field_errors().len(),
+            6,
+            "every time but the sitting term's end"
+        );
     }
 }

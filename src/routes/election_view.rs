@@ -312,12 +312,7 @@ fn facts(
 }
 
 /// The inclusion proof of leaf `index` in the latest checkpoint's tree, hex hashes.
-pub fn proof(
-    conn: &mut DbConn,
-    election_id: i64,
-    index: i64,
-    size: i64,
-) -> AppResult<Vec<String>> {
+pub fn proof(conn: &mut DbConn, election_id: i64, index: i64, size: i64) -> AppResult<Vec<String>> {
     let (Ok(index), Ok(size)) = (u64::try_from(index), u64::try_from(size)) else {
         return Ok(Vec::new());
     };

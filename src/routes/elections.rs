@@ -68,6 +68,8 @@ struct Can {
     publish: bool,
     object: bool,
     answer: bool,
+    /// Objections wait for the organisers' answer.
+    answers_due: bool,
     open_voting: bool,
     count: bool,
     certify: bool,
@@ -196,6 +198,7 @@ pub(crate) async fn render_election(
         publish: organise && step == Step::Reviewing,
         object: stage.is_some() && step != Step::Cancelled,
         answer: organise,
+        answers_due: organise && v.objections.iter().any(|o| o.row.answer.is_none()),
         open_voting: organise && step == Step::Published,
         count: organise && step == Step::Voting,
         certify: organise && step == Step::Counted,

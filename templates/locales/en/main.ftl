@@ -1260,3 +1260,5 @@ election-print-checkpoint-size = Latest checkpoint: { $size } entries
 election-print-root = Root hash
 election-print-checkpoint = Signed checkpoint:
 election-print-key = Verifier key
+election-your-steps = What you can do now:
+election-answers-due = Answer the open objections

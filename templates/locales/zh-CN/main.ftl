@@ -1260,3 +1260,5 @@ election-print-checkpoint-size = 最新检查点：共 { $size } 条
 election-print-root = 根哈希
 election-print-checkpoint = 已签名的检查点：
 election-print-key = 验证密钥
+election-your-steps = 您现在可以办理：
+election-answers-due = 答复待处理的异议
