@@ -532,6 +532,21 @@ async fn every_step_runs_through_its_form_for_its_role() {
     assert!(!has(&public, "张三") && !has(&public, "孙七"), "{public}");
     assert!(!has(&public, "<form"), "{public}");
     assert!(has(&public, &root));
+    // Every page and print in English too (the choice stays with li's account).
+    for p in [
+        "",
+        "/public",
+        "/print/announcement",
+        "/print/candidates",
+        "/print/result",
+        "/print/filing",
+    ] {
+        let page = li.get(app, &format!("{}?lang=en", path(p))).await;
+        assert_eq!(page.status, 200, "{p}: {}", page.html);
+        assert!(has(&page.html, "lang=\"en\""), "{p}");
+    }
+    let en = li.get(app, &path("/print/filing")).await.html;
+    assert!(has(&en, "filing package") && has(&en, "Root hash"), "{en}");
     // A form without its CSRF token is refused.
     let res = li
         .client

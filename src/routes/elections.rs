@@ -205,7 +205,12 @@ pub(crate) async fn render_election(
         meeting: organise && step == Step::Certified,
         file: organise && step == Step::FirstMeetingHeld,
         cancel: organise && step.is_cancellable(),
-        vote: owner.is_some() && step == Step::Voting,
+        // The ballot opens by its schedule, whether or not the step is recorded yet.
+        vote: owner.is_some()
+            && matches!(step, Step::Published | Step::Voting)
+            && v.announcement.as_ref().is_some_and(|a| {
+                a.timetable.voting_opens_at <= now && now < a.timetable.voting_closes_at
+            }),
         print_announcement: v.announcement.is_some(),
         print_candidates: !f.listed.is_empty(),
         print_result: f.counted.is_some() || f.certified.is_some(),
