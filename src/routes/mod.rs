@@ -13,6 +13,10 @@ pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
 pub mod demo;
+pub mod election_forms;
+pub mod election_prints;
+pub mod election_setup;
+pub mod election_view;
 pub mod elections;
 pub mod elections_api;
 pub mod forum;
@@ -74,8 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{slug}/roster/import/confirm").post(roster::import_confirm))
         .service(web::resource("/c/{slug}/buildings").post(roster::building_submit))
         .service(web::resource("/c/{slug}/residents").get(residents::residents_page))
-        .service(web::resource("/c/{slug}/elections").get(elections::list_page))
-        .service(web::resource("/c/{slug}/elections/{id}").get(elections::election_page))
+        .configure(election_routes)
         .service(web::resource("/c/{slug}/residents.csv").get(residents::export_page))
         .service(web::resource("/c/{slug}/residents/import").post(residents::import_upload))
         .service(web::resource("/c/{slug}/residents/codes").post(resident_codes::issue_submit))
@@ -329,6 +332,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/ballots/{id}/bundle").get(tally_api::api_bundle))
                 .configure(forum_api::routes),
         );
+}
+
+/// An election's pages: the list, the new-election and announcement forms, the election
+/// with the form of each step, its public page and its prints.
+fn election_routes(cfg: &mut web::ServiceConfig) {
+    use election_forms as forms;
+    cfg.service(
+        web::resource("/c/{slug}/elections")
+            .get(elections::list_page)
+            .post(election_setup::create_submit),
+    )
+    .service(web::resource("/c/{slug}/elections/new").get(election_setup::new_page))
+    .service(
+        web::scope("/c/{slug}/elections/{id}")
+            .service(web::resource("").get(elections::election_page))
+            .service(web::resource("/public").get(elections::public_page))
+            .service(web::resource("/print/{doc}").get(election_prints::print_page))
+            .service(
+                web::resource("/announcement")
+                    .get(election_setup::announce_page)
+                    .post(election_setup::announce_submit),
+            )
+            .service(web::resource("/nominations").post(forms::nominate_submit))
+            .service(web::resource("/nominations/{cid}/review").post(forms::review_submit))
+            .service(web::resource("/publication").post(forms::publish_submit))
+            .service(web::resource("/objections").post(forms::object_submit))
+            .service(web::resource("/objections/{oid}/answer").post(forms::answer_submit))
+            .service(web::resource("/voting").post(forms::voting_submit))
+            .service(web::resource("/count").post(forms::count_submit))
+            .service(web::resource("/certification").post(forms::certify_submit))
+            .service(web::resource("/first-meeting").post(forms::meeting_submit))
+            .service(web::resource("/filing").post(forms::file_submit))
+            .service(web::resource("/cancellation").post(forms::cancel_submit)),
+    );
 }
 
 /// Anything no route matched.
