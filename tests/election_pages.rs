@@ -222,7 +222,8 @@ async fn every_step_runs_through_its_form_for_its_role() {
     ));
     sun.ok(app, &path("/nominations"), &[("kind", "self")])
         .await;
-    // A paper nomination: organisers only; too few co-signers is named, the input kept.
+    // A paper nomination (co-signers listed): organisers only, an owner's is refused (owners
+    // co-sign online themselves); too few co-signers is named, the input kept.
     let paper = |cosigners: &'static str| {
         [
             ("kind", "co_signed"),
@@ -235,7 +236,7 @@ async fn every_step_runs_through_its_form_for_its_role() {
         li.post(app, &path("/nominations"), &paper("A1\nD1"))
             .await
             .status,
-        403
+        422
     );
     let bad = org.post(app, &path("/nominations"), &paper("A1、ZZ")).await;
     assert_eq!(bad.status, 422, "{}", bad.html);
