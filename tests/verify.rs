@@ -848,3 +848,34 @@ fn one_scan_for_two_papers_and_a_proxy_over_the_cap_are_named() {
         r.render_text(Lang::En)
     );
 }
+
+#[test]
+fn a_confirmation_that_differs_from_its_paper_is_named() {
+    let mut f = open();
+    let (first, second) = revote_leaves(&f);
+    // The confirmation keeps its own answers, which differ from the paper as entered.
+    let lines = f.entry_lines();
+    let a1 = serde_json::from_str::<Value>(&lines[first]).unwrap()["answers"].clone();
+    let a2 = serde_json::from_str::<Value>(&lines[second]).unwrap()["answers"].clone();
+    assert_ne!(a1, a2, "the fixture's two ballots of a voter differ");
+    edit_leaf(&mut f, first, false, paper(None));
+    edit_leaf(&mut f, second, true, |v| {
+        paper(Some(0))(v);
+        v["corrects"] = json!(first);
+    });
+    let r = run(&f);
+    let c = failed(&r, "entries");
+    assert_eq!(
+        at(c),
+        (
+            "entries.jsonl".into(),
+            Some(second as u64),
+            Some("paper".into())
+        )
+    );
+    assert!(
+        c.detail.en.contains("differs from the paper"),
+        "{:?}",
+        c.detail
+    );
+}

@@ -284,7 +284,12 @@ struct Sequencer<'q> {
     holders: HashMap<String, HashSet<VoterKey>>,
     /// Each paper scan's family (§14.5: one family per scan).
     scans: HashMap<String, u64>,
+    /// Each paper family's latest leaf: answers, weights, scan.
+    papers: HashMap<u64, PaperSeen>,
 }
+
+/// What a confirmation must repeat of the paper it confirms.
+type PaperSeen = (Option<Box<[u16]>>, Weights, String);
 
 impl Sequencer<'_> {
     /// Keep what §14.4 and §14.5 need of an entry; a problem when a scan is another paper's.
@@ -309,13 +314,30 @@ impl Sequencer<'_> {
             self.holders.entry(h.clone()).or_default().insert(key);
         }
         let scan = p.scan.as_ref()?;
+        // A scrutineer's confirmation repeats the entry it confirms: answers, weights, scan.
+        let now = (p.choices.as_ref().ok().cloned(), p.weights, scan.clone());
+        let mut problem = None;
+        if let (true, Some(r)) = (entry.confirmed, entry.corrects) {
+            if self.papers.get(&r).is_some_and(|before| *before != now) {
+                problem = Some(Problem {
+                    field: Some("paper".into()),
+                    text: tr!(
+                        "确认的内容（答案、权重、扫描件）与第 {r} 条所在的书面表决票不同",
+                        "the confirmation differs from the paper it confirms (leaf {r}'s family: answers, weights or scan)"
+                    ),
+                });
+            }
+        }
+        self.papers.insert(entry.rank(), now);
         let family = *self.scans.entry(scan.clone()).or_insert(entry.rank());
-        (family != entry.rank()).then(|| Problem {
-            field: Some("paper".into()),
-            text: tr!(
-                "扫描件哈希已用于另一张书面表决票（第 {family} 条）",
-                "the scan hash is another paper's (leaf {family})"
-            ),
+        problem.or_else(|| {
+            (family != entry.rank()).then(|| Problem {
+                field: Some("paper".into()),
+                text: tr!(
+                    "扫描件哈希已用于另一张书面表决票（第 {family} 条）",
+                    "the scan hash is another paper's (leaf {family})"
+                ),
+            })
         })
     }
 
@@ -446,6 +468,7 @@ pub(crate) fn run<'c, R: BufRead>(
                 ledgers: HashMap::new(),
                 holders: HashMap::new(),
                 scans: HashMap::new(),
+                papers: HashMap::new(),
             };
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
