@@ -186,20 +186,8 @@ async fn run<T: Send + 'static>(
     step: impl FnOnce(&mut DbConn, &Scope<'_>, &Who) -> AppResult<T> + Send + 'static,
 ) -> AppResult<Community> {
     let c = authorise(state, user, slug, action).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let who = Who::from(user);
-    let c2 = c.clone();
-    state
-        .with_db(move |conn| {
-            let cx = Scope {
-                ledger: &ledger,
-                community: &c2,
-                now,
-            };
-            step(conn, &cx, &who)
-        })
-        .await?;
+    super::elections_api::in_scope(state, c.clone(), move |conn, cx| step(conn, cx, &who)).await?;
     Ok(c)
 }
 

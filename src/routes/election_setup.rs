@@ -21,7 +21,7 @@ use crate::domain::election::{
     DEFAULT_COSIGNERS_REQUIRED, DEFAULT_OBJECTION_DAYS, DEFAULT_PUBLICATION_DAYS,
 };
 use crate::domain::roles::Action;
-use crate::elections::{self as service, CreateInput, Scope};
+use crate::elections::{self as service, CreateInput};
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::shell::PageCtx;
 
@@ -138,22 +138,11 @@ pub async fn create_submit(
                 .collect(),
         },
     };
-    let (ledger, c2, actor) = (state.ledger.clone(), c.clone(), user.user.id);
-    let now = ledger.clock.now();
-    let result = state
-        .with_db(move |conn| {
-            service::create(
-                conn,
-                &Scope {
-                    ledger: &ledger,
-                    community: &c2,
-                    now,
-                },
-                actor,
-                &input,
-            )
-        })
-        .await;
+    let actor = user.user.id;
+    let result = super::elections_api::in_scope(&state, c.clone(), move |conn, cx| {
+        service::create(conn, cx, actor, &input)
+    })
+    .await;
     match result {
         Ok(row) => Ok(see_other(&format!("/c/{}/elections/{}", c.slug, row.id))),
         Err(AppError::Validation(errors)) => {
@@ -368,22 +357,10 @@ pub async fn announce_submit(
     let e = election_of(&state, &c, id).await?;
     let result = match announcement_input(&pairs, &e.kind) {
         Ok(input) => {
-            let (ledger, c2) = (state.ledger.clone(), c.clone());
-            let now = ledger.clock.now();
-            state
-                .with_db(move |conn| {
-                    service::announce(
-                        conn,
-                        &Scope {
-                            ledger: &ledger,
-                            community: &c2,
-                            now,
-                        },
-                        id,
-                        &input,
-                    )
-                })
-                .await
+            super::elections_api::in_scope(&state, c.clone(), move |conn, cx| {
+                service::announce(conn, cx, id, &input)
+            })
+            .await
         }
         Err(e) => Err(e),
     };
@@ -413,7 +390,7 @@ mod tests {
     }
 
     #[test]
-    fn the_default_timetable_follows_the_rules() {
+    fn the_default_timetable_follows_the_rules() -> Result<(), String> {
         let now = 1_790_000_123;
         let f = default_form(now);
         let p: Pairs = [
@@ -434,20 +411,23 @@ mod tests {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).clone()))
         .collect();
-        let input = announcement_input(&p, "first").unwrap();
+        let input = announcement_input(&p, "first").map_err(|e| e.to_string())?;
         assert!(input.nomination_opens_at > now);
         let a = crate::domain::election::validate_announcement(
             &input,
             &crate::domain::election::Policy::default(),
         )
-        .unwrap();
+        .map_err(|e| format!("{e:?}"))?;
         assert_eq!(a.seats, 5);
         let p: Pairs = vec![("nomination_opens_at".into(), "soon".into())];
-        let err = announcement_input(&p, "first").unwrap_err();
+        let Err(err) = announcement_input(&p, "first") else {
+            return Err("times that do not parse are refused".into());
+        };
         assert_eq!(
             err.field_errors().len(),
             6,
             "every time but the sitting term's end"
         );
+        Ok(())
     }
 }

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::roster::{authorise, community_by_slug};
 use crate::app::AppState;
 use crate::auth::Authed;
+use crate::db::communities::Community;
 use crate::db::elections as db_elections;
+use crate::db::DbConn;
 use crate::domain::election::{AnnouncementInput, ReviewInput, Warning};
 use crate::domain::roles::Action;
 use crate::elections::{self as service, CreateInput, NominateInput, ObjectionInput};
@@ -47,16 +49,32 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
 /// The organisers' action: running elections is part of managing the community's votes.
 const ORGANISE: Action = Action::ManageBallots;
 
-async fn view_of(
+/// Run `f` on a database connection with the election service's scope: the ledger, the
+/// community and the time now (shared by the API, the forms and the setup pages).
+pub(crate) async fn in_scope<T: Send + 'static>(
     state: &AppState,
-    c: crate::db::communities::Community,
-    id: i64,
-) -> AppResult<service::ElectionView> {
+    c: Community,
+    f: impl FnOnce(&mut DbConn, &service::Scope<'_>) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
     let ledger = state.ledger.clone();
     let now = ledger.clock.now();
     state
-        .with_db(move |conn| service::view(conn, &ledger, &c, id, now))
+        .with_db(move |conn| {
+            let cx = service::Scope {
+                ledger: &ledger,
+                community: &c,
+                now,
+            };
+            f(conn, &cx)
+        })
         .await
+}
+
+async fn view_of(state: &AppState, c: Community, id: i64) -> AppResult<service::ElectionView> {
+    in_scope(state, c, move |conn, cx| {
+        service::view(conn, cx.ledger, cx.community, id, cx.now)
+    })
+    .await
 }
 
 /// The community's elections, newest first.
@@ -86,24 +104,11 @@ pub async fn api_create(
     body: web::Json<CreateInput>,
 ) -> AppResult<HttpResponse> {
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let actor = user.0.user.id;
-    let c2 = c.clone();
-    let row = state
-        .with_db(move |conn| {
-            service::create(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c2,
-                    now,
-                },
-                actor,
-                &body,
-            )
-        })
-        .await?;
+    let row = in_scope(&state, c.clone(), move |conn, cx| {
+        service::create(conn, cx, actor, &body)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view_of(&state, c, row.id).await?))
 }
 
@@ -139,23 +144,10 @@ pub async fn api_announce(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
-    let c2 = c.clone();
-    let warnings = state
-        .with_db(move |conn| {
-            service::announce(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c2,
-                    now,
-                },
-                id,
-                &body,
-            )
-        })
-        .await?;
+    let warnings = in_scope(&state, c.clone(), move |conn, cx| {
+        service::announce(conn, cx, id, &body)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Announced {
         warnings,
         election: view_of(&state, c, id).await?,
@@ -175,24 +167,11 @@ pub async fn api_nominate(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let who = Who::from(&user.0);
-    let row = state
-        .with_db(move |conn| {
-            service::nominate(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c,
-                    now,
-                },
-                id,
-                &who,
-                &body,
-            )
-        })
-        .await?;
+    let row = in_scope(&state, c, move |conn, cx| {
+        service::nominate(conn, cx, id, &who, &body)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(row))
 }
 
@@ -208,25 +187,11 @@ pub async fn api_review(
 ) -> AppResult<HttpResponse> {
     let (slug, id, cid) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let actor = user.0.user.id;
-    let row = state
-        .with_db(move |conn| {
-            service::review(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c,
-                    now,
-                },
-                id,
-                cid,
-                actor,
-                &body,
-            )
-        })
-        .await?;
+    let row = in_scope(&state, c, move |conn, cx| {
+        service::review(conn, cx, id, cid, actor, &body)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(row))
 }
 
@@ -243,23 +208,10 @@ pub async fn api_publish(
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let (slug, id) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
-    let c2 = c.clone();
-    state
-        .with_db(move |conn| {
-            service::publish(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c2,
-                    now,
-                },
-                id,
-                &body,
-            )
-        })
-        .await?;
+    in_scope(&state, c.clone(), move |conn, cx| {
+        service::publish(conn, cx, id, &body)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view_of(&state, c, id).await?))
 }
 
@@ -275,24 +227,11 @@ pub async fn api_object(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let who = Who::from(&user.0);
-    let row = state
-        .with_db(move |conn| {
-            service::object(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c,
-                    now,
-                },
-                id,
-                &who,
-                &body,
-            )
-        })
-        .await?;
+    let row = in_scope(&state, c, move |conn, cx| {
+        service::object(conn, cx, id, &who, &body)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(row))
 }
 
@@ -313,25 +252,11 @@ pub async fn api_answer(
 ) -> AppResult<HttpResponse> {
     let (slug, id, oid) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let actor = user.0.user.id;
-    let row = state
-        .with_db(move |conn| {
-            service::answer(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c,
-                    now,
-                },
-                id,
-                oid,
-                actor,
-                &body.answer,
-            )
-        })
-        .await?;
+    let row = in_scope(&state, c, move |conn, cx| {
+        service::answer(conn, cx, id, oid, actor, &body.answer)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(row))
 }
 
@@ -352,23 +277,10 @@ pub async fn api_cancel(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
-    let c2 = c.clone();
-    state
-        .with_db(move |conn| {
-            service::cancel(
-                conn,
-                &service::Scope {
-                    ledger: &ledger,
-                    community: &c2,
-                    now,
-                },
-                id,
-                &body.reason,
-            )
-        })
-        .await?;
+    in_scope(&state, c.clone(), move |conn, cx| {
+        service::cancel(conn, cx, id, &body.reason)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view_of(&state, c, id).await?))
 }
 
@@ -400,22 +312,10 @@ async fn organiser_step<T: Send + 'static>(
     state: &AppState,
     slug: &str,
     id: i64,
-    step: impl FnOnce(&mut crate::db::DbConn, &service::Scope<'_>) -> AppResult<T> + Send + 'static,
+    step: impl FnOnce(&mut DbConn, &service::Scope<'_>) -> AppResult<T> + Send + 'static,
 ) -> AppResult<HttpResponse> {
     let c = authorise(state, &user.0, slug, ORGANISE).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
-    let c2 = c.clone();
-    state
-        .with_db(move |conn| {
-            let cx = service::Scope {
-                ledger: &ledger,
-                community: &c2,
-                now,
-            };
-            step(conn, &cx)
-        })
-        .await?;
+    in_scope(state, c.clone(), step).await?;
     Ok(HttpResponse::Ok().json(view_of(state, c, id).await?))
 }
 
@@ -514,18 +414,10 @@ pub async fn api_cosign(
 ) -> AppResult<HttpResponse> {
     let (slug, id, cid) = path.into_inner();
     let c = authorise(&state, &user.0, &slug, Action::Participate).await?;
-    let ledger = state.ledger.clone();
-    let now = ledger.clock.now();
     let who = Who::from(&user.0);
-    let done = state
-        .with_db(move |conn| {
-            let cx = service::Scope {
-                ledger: &ledger,
-                community: &c,
-                now,
-            };
-            service::cosign_nomination(conn, &cx, id, cid, &who)
-        })
-        .await?;
+    let done = in_scope(&state, c, move |conn, cx| {
+        service::cosign_nomination(conn, cx, id, cid, &who)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(done))
 }

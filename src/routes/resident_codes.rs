@@ -48,15 +48,10 @@ async fn issue(
         .with_db(move |conn| {
             db::write_tx(conn, |conn| {
                 let file = residents::residents_file(conn, community_id)?;
-                let pending: BTreeSet<String> = resident_codes::status(conn, community_id)?
-                    .into_iter()
-                    .filter(|s| s.redeemed_at.is_none())
-                    .map(|s| s.resident_ref)
-                    .collect();
-                let with_accounts: BTreeSet<String> =
-                    resident_codes::refs_with_accounts(conn, community_id)?
-                        .into_iter()
-                        .collect();
+                let AccountStatus {
+                    accounts: with_accounts,
+                    pending,
+                } = account_status(conn, community_id)?;
                 if let Some(refs) = &only {
                     let mut problems = Vec::new();
                     for r in refs {
