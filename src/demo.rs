@@ -491,6 +491,8 @@ pub fn seed_ballot(
         scrutineers: Vec::new(),
         cosignatures_required: 0,
         custom_rule: None,
+        conflict_rule: None,
+        proxy_cap: None,
     };
     let b = service::create(&mut conn, &ledger, &c, organiser, &input)?;
     let year = crate::routes::residents::current_year();

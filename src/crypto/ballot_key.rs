@@ -22,6 +22,8 @@ const KEK_FILE: &str = "key_encryption_key";
 const SEALED_PREFIX: &str = "v1:";
 const NONCE_LEN: usize = 12;
 const TAG_DOMAIN: &[u8] = b"yishiting voter tag v1";
+const PROXY_TAG_DOMAIN: &[u8] = b"yishiting proxy tag v1";
+const PAPER_CODE_DOMAIN: &[u8] = b"yishiting paper code v1";
 
 /// The deployment's key-encryption key (32 bytes). Never printed.
 #[derive(Clone)]
@@ -219,16 +221,51 @@ impl BallotKey {
     /// bytes of `HMAC-SHA256(tag secret, voter_index as 8 bytes big-endian)` (RFC 2104),
     /// as 32 lower-case hex digits.
     pub fn voter_tag(&self, voter_index: u64) -> String {
+        hex(&self.mac(TAG_DOMAIN, voter_index)[..16])
+    }
+
+    /// A proxy's pseudonymous holder tag (docs/verification.md §14.2): the first 16 bytes of
+    /// `HMAC-SHA256(SHA-256("yishiting proxy tag v1" ‖ seed), be64(user id))`, 32 hex digits.
+    pub fn proxy_tag(&self, user_id: u64) -> String {
+        hex(&self.mac(PROXY_TAG_DOMAIN, user_id)[..16])
+    }
+
+    /// The one-time code printed on a voter's ballot paper (书面表决票): 12 symbols of
+    /// [`crate::domain::casting::PAPER_CODE_ALPHABET`] taken from
+    /// `HMAC-SHA256(SHA-256("yishiting paper code v1" ‖ seed), be64(voter index))`, shown
+    /// `XXXX-XXXX-XXXX`. Only the server can make one (the key is secret), so a typed code
+    /// both names the voter and shows the paper is the one printed for them.
+    pub fn paper_code(&self, voter_index: u64) -> String {
+        use crate::domain::casting::{PAPER_CODE_ALPHABET, PAPER_CODE_LEN};
+        let full = self.mac(PAPER_CODE_DOMAIN, voter_index);
+        let mut n = u128::from_be_bytes(full[..16].try_into().unwrap_or([0; 16]));
+        let base = PAPER_CODE_ALPHABET.len() as u128;
+        let mut out = String::with_capacity(PAPER_CODE_LEN + 2);
+        for i in 0..PAPER_CODE_LEN {
+            if i > 0 && i % 4 == 0 {
+                out.push('-');
+            }
+            out.push(char::from(PAPER_CODE_ALPHABET[(n % base) as usize]));
+            n /= base;
+        }
+        out
+    }
+
+    /// `HMAC-SHA256(SHA-256(domain ‖ seed), be64(n))`.
+    fn mac(&self, domain: &[u8], n: u64) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(domain);
+        h.update(self.signing.as_bytes());
+        let secret: [u8; 32] = h.finalize().into();
         // HMAC pads a key shorter than the hash's block to the block size with zeros
         // (RFC 2104 section 2), so the 32-byte secret padded to 64 bytes is the same key;
         // this avoids the fallible `new_from_slice`.
         let mut key = [0u8; 64];
-        key[..32].copy_from_slice(&self.derive_tag_secret());
+        key[..32].copy_from_slice(&secret);
         let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new(&key.into());
         key.fill(0);
-        mac.update(&voter_index.to_be_bytes());
-        let full = mac.finalize().into_bytes();
-        hex(&full[..16])
+        mac.update(&n.to_be_bytes());
+        mac.finalize().into_bytes().into()
     }
 }
 

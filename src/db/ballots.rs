@@ -1,6 +1,5 @@
 //! Ballots, their frozen electorate, the append-only ballot log and its checkpoints.
 
-use diesel::dsl::max;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -56,6 +55,10 @@ pub struct BallotRow {
     pub objection_ends_at: Option<i64>,
     /// A custom counting rule's parts (JSON of [`Rule`]); `None` for the presets.
     pub custom_rule: Option<String>,
+    /// Which of a voter's ballots counts (docs/verification.md §14.3).
+    pub conflict_rule: String,
+    /// How many owners one proxy may represent (0: no proxy votes).
+    pub proxy_cap: i32,
 }
 
 impl BallotRow {
@@ -79,6 +82,14 @@ impl BallotRow {
             .filter(|_| id == CountingRule::Custom)
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_else(|| Rule::preset(id))
+    }
+    /// The casting terms (the manifest's `casting`).
+    pub fn casting(&self) -> crate::domain::casting::Terms {
+        crate::domain::casting::Terms {
+            conflict_rule: crate::domain::casting::ConflictRule::parse(&self.conflict_rule)
+                .unwrap_or_default(),
+            proxy_cap: u32::try_from(self.proxy_cap).unwrap_or(0),
+        }
     }
     /// The custom rule's parts, when set.
     pub fn custom_rule(&self) -> Option<Rule> {
@@ -105,6 +116,8 @@ struct DraftContent<'a> {
     scrutineer_ids: String,
     cosignatures_required: i32,
     custom_rule: Option<String>,
+    conflict_rule: &'a str,
+    proxy_cap: i32,
 }
 
 impl<'a> DraftContent<'a> {
@@ -127,6 +140,8 @@ impl<'a> DraftContent<'a> {
                 .custom_rule
                 .as_ref()
                 .and_then(|r| serde_json::to_string(r).ok()),
+            conflict_rule: def.casting.conflict_rule.as_str(),
+            proxy_cap: i32::try_from(def.casting.proxy_cap).unwrap_or(1),
         }
     }
 }
@@ -346,39 +361,13 @@ pub fn ballots_of_owner(conn: &mut DbConn, owner_id: i64) -> DbResult<Vec<Ballot
         .load(conn)?)
 }
 
-/// Turnout: voters with at least one leaf, and their area and headcount.
+/// Turnout: voters with an effective ballot, and their area and headcount
+/// ([`super::casting::turnout`]).
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Turnout {
     pub voted: i64,
     pub area_centi: i64,
     pub headcount: i64,
-}
-
-/// The voter indices that have cast, ascending.
-pub fn roll(conn: &mut DbConn, ballot_id: i64) -> DbResult<Vec<i64>> {
-    Ok(ballot_leaves::table
-        .filter(ballot_leaves::ballot_id.eq(ballot_id))
-        .select(ballot_leaves::voter_index)
-        .distinct()
-        .order(ballot_leaves::voter_index)
-        .load(conn)?)
-}
-
-pub fn turnout(conn: &mut DbConn, ballot_id: i64) -> DbResult<Turnout> {
-    let voted_ids = ballot_leaves::table
-        .filter(ballot_leaves::ballot_id.eq(ballot_id))
-        .select(ballot_leaves::voter_index);
-    let weights: Vec<(i64, i64)> = ballot_voters::table
-        .filter(ballot_voters::ballot_id.eq(ballot_id))
-        .filter(ballot_voters::voter_index.eq_any(voted_ids))
-        .select((ballot_voters::area_centi, ballot_voters::headcount))
-        .load(conn)?;
-    let voted = weights.len() as i64;
-    Ok(Turnout {
-        voted,
-        area_centi: weights.iter().map(|w| w.0).sum(),
-        headcount: weights.iter().map(|w| w.1).sum(),
-    })
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -393,39 +382,30 @@ pub struct LeafRow {
     pub nonce_hash: String,
     pub cast_by: Option<i64>,
     pub cast_at: i64,
+    /// `online`, `proxy` or `paper` (the leaf's `channel`, absent meaning online).
+    pub channel: String,
+    /// Paper: the original paper entry this leaf corrects or confirms.
+    pub corrects: Option<i64>,
+    /// Paper: the user id of the scrutineer who confirmed it.
+    pub confirmed_by: Option<i64>,
+    /// Paper: the scan's SHA-256; proxy on paper: the authorisation scan's.
+    pub scan_sha256: Option<String>,
+    /// Proxy: the authorisation it was cast under.
+    pub authorisation_id: Option<i64>,
 }
 
-/// Leaves `start..=end`, with whether a later leaf of the same voter supersedes each.
-pub fn entries(
-    conn: &mut DbConn,
-    ballot_id: i64,
-    start: i64,
-    end: i64,
-) -> DbResult<Vec<(LeafRow, bool)>> {
-    let rows: Vec<LeafRow> = ballot_leaves::table
-        .filter(ballot_leaves::ballot_id.eq(ballot_id))
-        .filter(ballot_leaves::leaf_index.between(start, end))
-        .order(ballot_leaves::leaf_index)
-        .select(LeafRow::as_select())
-        .load(conn)?;
-    let voters: Vec<i64> = rows.iter().map(|r| r.voter_index).collect();
-    let latest: Vec<(i64, Option<i64>)> = ballot_leaves::table
-        .filter(ballot_leaves::ballot_id.eq(ballot_id))
-        .filter(ballot_leaves::voter_index.eq_any(voters))
-        .group_by(ballot_leaves::voter_index)
-        .select((ballot_leaves::voter_index, max(ballot_leaves::leaf_index)))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let last = latest
-                .iter()
-                .find(|(v, _)| *v == r.voter_index)
-                .and_then(|(_, m)| *m);
-            let superseded = last.is_some_and(|m| m > r.leaf_index);
-            (r, superseded)
-        })
-        .collect())
+impl LeafRow {
+    /// The leaf as an entry of its voter's ledger ([`crate::domain::casting`]).
+    pub fn entry(&self) -> crate::domain::casting::Entry {
+        use crate::domain::casting::{Channel, Entry};
+        Entry {
+            seq: u64::try_from(self.leaf_index).unwrap_or(u64::MAX),
+            channel: Channel::parse(&self.channel).unwrap_or(Channel::Online),
+            cast_at: self.cast_at,
+            confirmed: self.confirmed_by.is_some(),
+            corrects: self.corrects.and_then(|c| u64::try_from(c).ok()),
+        }
+    }
 }
 
 pub fn leaf_by_hash(conn: &mut DbConn, ballot_id: i64, hash: &[u8]) -> DbResult<Option<LeafRow>> {
@@ -445,21 +425,6 @@ pub fn leaves_cast_by(conn: &mut DbConn, ballot_id: i64, user_id: i64) -> DbResu
         .order(ballot_leaves::leaf_index.desc())
         .select(LeafRow::as_select())
         .load(conn)?)
-}
-
-/// The latest leaf of a voter (their effective ballot), if any.
-pub fn effective_leaf(
-    conn: &mut DbConn,
-    ballot_id: i64,
-    voter_index: i64,
-) -> DbResult<Option<LeafRow>> {
-    Ok(ballot_leaves::table
-        .filter(ballot_leaves::ballot_id.eq(ballot_id))
-        .filter(ballot_leaves::voter_index.eq(voter_index))
-        .order(ballot_leaves::leaf_index.desc())
-        .select(LeafRow::as_select())
-        .first(conn)
-        .optional()?)
 }
 
 /// Leaf hashes from `from` on, in order (to bring a cached tree up to date).
@@ -587,6 +552,11 @@ pub fn append_leaves(
                     ballot_leaves::nonce_hash.eq(&l.nonce_hash),
                     ballot_leaves::cast_by.eq(l.cast_by),
                     ballot_leaves::cast_at.eq(l.cast_at),
+                    ballot_leaves::channel.eq(&l.channel),
+                    ballot_leaves::corrects.eq(l.corrects),
+                    ballot_leaves::confirmed_by.eq(l.confirmed_by),
+                    ballot_leaves::scan_sha256.eq(&l.scan_sha256),
+                    ballot_leaves::authorisation_id.eq(l.authorisation_id),
                 )
             })
             .collect();

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod ballots;
 pub mod building_reports;
+pub mod casting;
 pub mod comments;
 pub mod communities;
 pub mod conventions;

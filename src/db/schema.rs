@@ -187,6 +187,8 @@ diesel::table! {
         cosignatures_required -> Integer,
         objection_ends_at -> Nullable<BigInt>,
         custom_rule -> Nullable<Text>,
+        conflict_rule -> Text,
+        proxy_cap -> Integer,
     }
 }
 
@@ -273,6 +275,28 @@ diesel::table! {
         nonce_hash -> Text,
         cast_by -> Nullable<BigInt>,
         cast_at -> BigInt,
+        channel -> Text,
+        corrects -> Nullable<BigInt>,
+        confirmed_by -> Nullable<BigInt>,
+        scan_sha256 -> Nullable<Text>,
+        authorisation_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    proxy_authorisations (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        ballot_id -> BigInt,
+        voter_index -> BigInt,
+        proxy_user_id -> BigInt,
+        proxy_voter -> Nullable<BigInt>,
+        source -> Text,
+        scan_sha256 -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_by -> Nullable<BigInt>,
     }
 }
 
@@ -442,6 +466,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballot_voter_owners,
     ballot_leaves,
     ballot_checkpoints,
+    proxy_authorisations,
     scrutineer_keys,
     ballot_scrutineers,
     tally_records,

@@ -280,7 +280,12 @@ pub struct Definition {
     pub cosignatures_required: i64,
     /// With `counting_rule` = `custom`: the rule's parts, checked.
     pub custom_rule: Option<Rule>,
+    /// Which ballot of a voter counts, and how many owners one proxy may represent.
+    pub casting: super::casting::Terms,
 }
+
+/// The most owners one proxy may be allowed to represent in a ballot.
+pub const MAX_PROXY_CAP: i64 = 20;
 
 /// At most this many scrutineers per ballot.
 pub const MAX_SCRUTINEERS: usize = 15;
@@ -315,6 +320,15 @@ pub struct DefinitionInput {
     /// provision they follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_rule: Option<CustomRuleInput>,
+    /// Which of a voter's ballots counts when they cast online, by proxy and on paper
+    /// (docs/verification.md §14.3): `latest_before_close` (absent), `paper_final` or
+    /// `first_only`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict_rule: Option<String>,
+    /// How many owners one proxy (受托人) may represent, 0 to 20 (absent: 1; 0: no proxy
+    /// votes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_cap: Option<i64>,
 }
 
 fn default_privacy() -> String {
@@ -395,6 +409,19 @@ pub fn validate_definition(
         }
         (_, None) => None,
     };
+    let conflict_rule = match input.conflict_rule.as_deref().map(str::trim) {
+        None | Some("") => Some(super::casting::ConflictRule::default()),
+        Some(r) => super::casting::ConflictRule::parse(r),
+    };
+    if conflict_rule.is_none() {
+        problems.push(invalid("conflict_rule", "ballot-error-conflict-rule"));
+    }
+    let proxy_cap = input
+        .proxy_cap
+        .unwrap_or(i64::from(super::casting::DEFAULT_PROXY_CAP));
+    if !(0..=MAX_PROXY_CAP).contains(&proxy_cap) {
+        problems.push(invalid("proxy_cap", "ballot-error-proxy-cap"));
+    }
     let questions = match validate_questions(&input.questions) {
         Ok(q) => q,
         Err(mut p) => {
@@ -416,6 +443,10 @@ pub fn validate_definition(
             scrutineers,
             cosignatures_required: input.cosignatures_required,
             custom_rule,
+            casting: super::casting::Terms {
+                conflict_rule: conflict_rule.unwrap_or_default(),
+                proxy_cap: u32::try_from(proxy_cap).unwrap_or(super::casting::DEFAULT_PROXY_CAP),
+            },
         }),
         _ => Err(problems),
     }
@@ -551,6 +582,8 @@ mod tests {
             scrutineers: vec![],
             cosignatures_required: 0,
             custom_rule: None,
+            conflict_rule: None,
+            proxy_cap: None,
         }
     }
 

@@ -265,10 +265,12 @@ pub enum Refusal {
     ScanReused,
     #[error("not a valid ballot paper code")]
     PaperCode,
+    #[error("this ballot paper was already entered; correct the entry instead")]
+    PaperCodeUsed,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 23] = [
+    pub const ALL: [Refusal; 24] = [
         Refusal::Closed,
         Refusal::OutOfOrder,
         Refusal::CorrectionNotPaper,
@@ -292,6 +294,7 @@ impl Refusal {
         Refusal::ScanHash,
         Refusal::ScanReused,
         Refusal::PaperCode,
+        Refusal::PaperCodeUsed,
     ];
 
     pub fn message_id(self) -> &'static str {
@@ -319,6 +322,7 @@ impl Refusal {
             Refusal::ScanHash => "casting-error-scan-hash",
             Refusal::ScanReused => "casting-error-scan-reused",
             Refusal::PaperCode => "casting-error-paper-code",
+            Refusal::PaperCodeUsed => "casting-error-paper-code-used",
         }
     }
 }
@@ -493,6 +497,24 @@ pub fn effective(entries: &[Entry], rule: ConflictRule, closes_at: i64) -> Optio
     Ledger::of(entries, closes_at)
         .effective(rule)
         .map(|e| e.seq)
+}
+
+/// The paper entries of a voter's ledger that wait for a scrutineer: the latest entry of
+/// their family, not confirmed, cast before close. Ascending.
+pub fn awaiting_confirmation(entries: &[Entry], closes_at: i64) -> Vec<u64> {
+    let ledger = Ledger::of(entries, closes_at);
+    let mut waiting: Vec<u64> = ledger
+        .standing()
+        .filter(|e| e.channel == Channel::Paper && !e.confirmed)
+        .map(|e| e.seq)
+        .collect();
+    waiting.dedup();
+    waiting
+}
+
+/// Whether a voter's ledger has an effective ballot (some valid entry).
+pub fn has_effective(entries: &[Entry], closes_at: i64) -> bool {
+    Ledger::of(entries, closes_at).valid().next().is_some()
 }
 
 /// Whether `new` may be appended to a voter's ledger `existing`, at entry time.

@@ -241,7 +241,7 @@ pub fn announce(
             .collect(),
         cosignatures_required: i64::from(b.cosignatures_required),
         document: super::conventions::document_of(conn, b.id)?,
-        casting: Default::default(),
+        casting: b.casting(),
     };
     let manifest_bytes = canonical::to_jcs(&manifest).map_err(AppError::internal)?;
     let signature = b64(&key.sign(&manifest_bytes));

@@ -3,7 +3,7 @@
 
 use super::Ledger;
 use crate::crypto::{b64, canonical, scrutineer_key, tokens};
-use crate::db::ballots::{self as db_ballots, BallotRow};
+use crate::db::ballots::BallotRow;
 use crate::db::communities::Community;
 use crate::db::tally::{self as db_tally, CosignatureRow, RecordRow};
 use crate::db::DbConn;
@@ -234,7 +234,7 @@ pub fn bundle_files(
         ),
         ("electorate.json".to_owned(), snapshot.as_bytes().to_vec()),
     ];
-    let roll = db_ballots::roll(conn, b.id)?;
+    let roll = crate::db::casting::roll(conn, b)?;
     files.push((
         "roll.json".to_owned(),
         json(&serde_json::json!({ "voters": roll }))?,

@@ -8,9 +8,12 @@
 //! fsync and one signed checkpoint per group, and every receipt is sent only after its commit.
 
 pub mod announce;
+pub mod checks;
 pub mod conventions;
 pub mod count;
 pub mod election_log;
+pub mod papers;
+pub mod proxies;
 pub mod service;
 pub mod writer;
 

@@ -13,7 +13,7 @@ use crate::domain::notification::Kind;
 use crate::error::{AppError, AppResult, FieldError, Msg};
 use crate::notify;
 
-fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
+pub(crate) fn clock_of(ledger: &Ledger, c: &Community, b: &BallotRow) -> lifecycle::Clock {
     lifecycle::Clock {
         now: ledger.clock.now(),
         opens_at: b.opens_at,

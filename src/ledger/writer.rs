@@ -5,9 +5,10 @@
 //! the ballot still accepts casts and that no request is a replay, appends the leaves, signs one
 //! checkpoint for the new size, and commits. Only after the commit does each request get its
 //! receipt; if the transaction fails, nobody gets one and the cached trees are rolled back.
-//! Casting for a voter who already cast simply appends a newer leaf, which supersedes the
-//! earlier one, so any number of concurrent casts for one voter end with exactly one effective
-//! ballot: the last in the log.
+//! Casting for a voter who already cast appends a newer leaf; which of a voter's leaves counts
+//! is the ballot's conflict rule (docs/verification.md §14.3), checked for each new leaf under
+//! the lock by [`super::checks`] (proxy authorisations, paper families, scans), so that any
+//! number of concurrent casts for one voter end with exactly one effective ballot.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::mpsc;
@@ -20,6 +21,7 @@ use crate::crypto::{canonical, note};
 use crate::db::ballots::{self as db_ballots, BallotRow, LeafRow, VoterRow};
 use crate::db::{write_tx, Database};
 use crate::domain::ballot::{Answer, Leaf, Privacy, LEAF_FORMAT};
+use crate::domain::casting::Channel;
 use crate::domain::lifecycle::Status;
 use crate::domain::merkle::{self, MerkleTree};
 use crate::error::AppError;
@@ -38,6 +40,27 @@ pub struct Cast {
     /// SHA-256 of the request's one-time nonce, hex.
     pub nonce_hash: String,
     pub answers: Vec<Answer>,
+    /// How it reaches the log; `user_id` is the voter (online), the proxy (proxy), the
+    /// organiser (paper) or the scrutineer (confirm).
+    pub channel: CastChannel,
+}
+
+/// How a cast reaches the log (docs/verification.md §14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CastChannel {
+    /// The owner votes in the service.
+    Online,
+    /// A proxy votes for the owner under the owner's active authorisation.
+    Proxy,
+    /// An organiser enters a returned ballot paper (`corrects: None`, the paper's one-time
+    /// code named the voter) or corrects a paper family (`corrects`: any leaf of it).
+    Paper {
+        scan_sha256: String,
+        corrects: Option<i64>,
+    },
+    /// A scrutineer (at `position` in the manifest's scrutineers) confirms the paper entry
+    /// `seen`; the answers, weights and scan are the entry's own.
+    Confirm { seen: i64, position: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +69,8 @@ pub enum CastError {
     NotOpen,
     #[error("this request was already recorded")]
     Replay,
+    #[error("{0}")]
+    Refused(crate::domain::casting::Refusal),
     #[error("the service is unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -202,6 +227,7 @@ fn append_ballot<'a>(
     Ledger::catch_up(conn, ballot_id, tree, size as u64)?;
     let key = ledger.key(ballot)?;
     let mut seen = HashSet::new();
+    let mut checks = super::checks::Checks::new(ballot, &key);
     // The replays among this group, found with one query.
     let used: HashSet<String> = if open {
         let hashes: Vec<&str> = idxs.iter().map(|i| casts[*i].nonce_hash.as_str()).collect();
@@ -224,6 +250,14 @@ fn append_ballot<'a>(
             outcomes[i] = Some(Err(CastError::Replay));
             continue;
         }
+        let index = tree.len() as i64;
+        let admitted = match checks.admit(conn, cast, index, now)? {
+            Ok(a) => a,
+            Err(refusal) => {
+                outcomes[i] = Some(Err(CastError::Refused(refusal)));
+                continue;
+            }
+        };
         let confidential = ballot.privacy == Privacy::Confidential.as_str();
         let leaf = Leaf {
             format: LEAF_FORMAT.to_owned(),
@@ -233,20 +267,20 @@ fn append_ballot<'a>(
             cast_at: now,
             area_centi: cast.voter.area_centi,
             headcount: cast.voter.headcount,
-            answers: cast.answers.clone(),
+            answers: admitted.answers.clone(),
             voter: (!confidential).then_some(cast.voter.voter_index),
             rooms: (!confidential).then(|| cast.voter.rooms()),
             tag: confidential.then(|| key.voter_tag(cast.voter.voter_index as u64)),
-            channel: None,
-            proxy: None,
-            paper: None,
-            corrects: None,
+            channel: admitted.channel.leaf_member().and_then(Channel::parse),
+            proxy: admitted.proxy.clone(),
+            paper: admitted.paper.clone(),
+            corrects: admitted.corrects.and_then(|c| u64::try_from(c).ok()),
         };
         let bytes = canonical::to_jcs(&leaf).map_err(AppError::internal)?;
         let hash = merkle::leaf_hash(&bytes);
         let index = tree.push(hash);
         owners.push(i);
-        leaves.push(LeafRow {
+        let row = LeafRow {
             community_id: ballot.community_id,
             ballot_id,
             leaf_index: index as i64,
@@ -256,7 +290,14 @@ fn append_ballot<'a>(
             nonce_hash: cast.nonce_hash.clone(),
             cast_by: Some(cast.user_id),
             cast_at: now,
-        });
+            channel: admitted.channel.as_str().to_owned(),
+            corrects: admitted.corrects,
+            confirmed_by: admitted.confirmed_by,
+            scan_sha256: admitted.scan_sha256.clone(),
+            authorisation_id: admitted.authorisation_id,
+        };
+        checks.appended(&row);
+        leaves.push(row);
     }
     if leaves.is_empty() {
         return Ok(());

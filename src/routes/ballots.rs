@@ -65,6 +65,8 @@ struct EditorForm {
     questions: Vec<QuestionSlot>,
     scrutineers: Vec<i64>,
     cosignatures_required: String,
+    conflict_rule: String,
+    proxy_cap: String,
     /// A custom rule's four thresholds, in [`CUSTOM_PARTS`] order, and its citation.
     custom: Vec<CustomPart>,
     custom_citation: String,
@@ -173,6 +175,8 @@ fn editor_from_pairs(p: &Pairs) -> EditorForm {
             .filter_map(|s| s.parse().ok())
             .collect(),
         cosignatures_required: field(p, "cosignatures_required").into(),
+        conflict_rule: field(p, "conflict_rule").into(),
+        proxy_cap: field(p, "proxy_cap").into(),
         custom: CUSTOM_PARTS
             .iter()
             .map(|&name| CustomPart {
@@ -225,6 +229,8 @@ fn editor_from_row(b: &db_ballots::BallotRow) -> EditorForm {
         questions,
         scrutineers: b.scrutineer_ids(),
         cosignatures_required: b.cosignatures_required.to_string(),
+        conflict_rule: b.conflict_rule.clone(),
+        proxy_cap: b.proxy_cap.to_string(),
         custom: custom_parts(&b.custom_rule().unwrap_or_else(ordinary)),
         custom_citation: b.custom_rule().map(|r| r.citation).unwrap_or_default(),
     }
@@ -270,6 +276,12 @@ fn definition_from_pairs(p: &Pairs) -> Result<DefinitionInput, AppError> {
         closes_at: closes.unwrap_or_default(),
         cosignatures_required: f.cosignatures_required.trim().parse().unwrap_or(0),
         scrutineers: f.scrutineers,
+        conflict_rule: Some(f.conflict_rule).filter(|r| !r.trim().is_empty()),
+        // A cap that is not a number is refused by the validation (-1 is out of range).
+        proxy_cap: match f.proxy_cap.trim() {
+            "" => None,
+            n => Some(n.parse().unwrap_or(-1)),
+        },
     })
 }
 

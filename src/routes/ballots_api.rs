@@ -324,16 +324,21 @@ pub async fn cast(
             user_id: user.user.id,
             nonce_hash,
             answers,
+            channel: writer::CastChannel::Online,
         })
         .await
-        .map_err(|e| match e {
-            writer::CastError::NotOpen => AppError::Conflict(Msg::new("cast-error-not-open")),
-            writer::CastError::Replay => AppError::Conflict(Msg::new("cast-error-replay")),
-            writer::CastError::Unavailable => AppError::Unavailable("ballot writer".into()),
-            writer::CastError::Internal => {
-                AppError::internal(anyhow::anyhow!("ballot writer failed"))
-            }
-        })
+        .map_err(cast_error)
+}
+
+/// What a refused cast tells the client.
+pub fn cast_error(e: writer::CastError) -> AppError {
+    match e {
+        writer::CastError::NotOpen => AppError::Conflict(Msg::new("cast-error-not-open")),
+        writer::CastError::Replay => AppError::Conflict(Msg::new("cast-error-replay")),
+        writer::CastError::Refused(r) => crate::ledger::proxies::refusal(r),
+        writer::CastError::Unavailable => AppError::Unavailable("ballot writer".into()),
+        writer::CastError::Internal => AppError::internal(anyhow::anyhow!("ballot writer failed")),
+    }
 }
 
 /// Cast (or replace) the signed-in owner's ballot. The receipt is sent after the commit.

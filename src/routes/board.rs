@@ -10,6 +10,7 @@ use super::roster::community_by_slug;
 use crate::app::AppState;
 use crate::clock;
 use crate::db::ballots as db_ballots;
+use crate::db::casting as db_casting;
 use crate::domain::ballot::{self, Snapshot};
 use crate::domain::lifecycle::Status;
 use crate::domain::roles::Action;
@@ -188,16 +189,17 @@ pub async fn log_page(
     }
     let start = q.page * LOG_PAGE;
     let end = (start + LOG_PAGE).min(cp.tree_size) - 1;
+    let b2 = b.clone();
     let rows = if end >= start {
         state
-            .with_db(move |conn| Ok(db_ballots::entries(conn, id, start, end)?))
+            .with_db(move |conn| Ok(db_casting::entries(conn, &b2, start, end)?))
             .await?
     } else {
         Vec::new()
     };
     let entries: Vec<_> = rows
         .iter()
-        .map(|(r, superseded)| {
+        .map(|(r, standing)| {
             let leaf: serde_json::Value = serde_json::from_str(&r.leaf).unwrap_or_default();
             let hash = crate::crypto::tokens::hex(&r.leaf_hash);
             serde_json::json!({
@@ -208,7 +210,9 @@ pub async fn log_page(
                 "area": leaf["area_centi"],
                 "answers": leaf["answers"],
                 "cast_at": clock::format_shanghai(r.cast_at),
-                "superseded": superseded,
+                "superseded": standing.superseded(),
+                "pending": standing.pending,
+                "channel": r.channel,
             })
         })
         .collect();

@@ -10,6 +10,7 @@ use super::roster::community_by_slug;
 use crate::app::AppState;
 use crate::crypto::b64;
 use crate::db::ballots::{self as db_ballots, BallotRow, Turnout};
+use crate::db::casting as db_casting;
 use crate::db::communities::Community;
 use crate::domain::ballot;
 use crate::domain::merkle;
@@ -80,9 +81,13 @@ pub async fn roll(state: &web::Data<AppState>, b: &BallotRow) -> AppResult<Roll>
     let manifest: serde_json::Value =
         serde_json::from_str(b.manifest.as_deref().unwrap_or("{}")).map_err(AppError::internal)?;
     let electorate = &manifest["electorate"];
-    let id = b.id;
+    let b2 = b.clone();
     let (voters, turnout) = state
-        .with_db(move |conn| Ok((db_ballots::roll(conn, id)?, db_ballots::turnout(conn, id)?)))
+        .with_db(move |conn| {
+            let roll = db_casting::roll(conn, &b2)?;
+            let turnout = db_casting::turnout(conn, &b2, &roll)?;
+            Ok((roll, turnout))
+        })
         .await?;
     Ok(Roll {
         voters,
@@ -190,18 +195,21 @@ pub async fn api_entries(
     }
     let end = q.end.min(q.start + MAX_ENTRIES - 1).min(cp.tree_size - 1);
     let start = q.start;
+    let b2 = b.clone();
     let rows = state
-        .with_db(move |conn| Ok(db_ballots::entries(conn, id, start, end)?))
+        .with_db(move |conn| Ok(db_casting::entries(conn, &b2, start, end)?))
         .await?;
     let entries: Vec<_> = rows
         .into_iter()
-        .map(|(r, superseded)| {
+        .map(|(r, standing)| {
             serde_json::json!({
                 "leaf_index": r.leaf_index,
                 "leaf_input": b64(r.leaf.as_bytes()),
                 "leaf": serde_json::from_str::<serde_json::Value>(&r.leaf).unwrap_or_default(),
                 "leaf_hash": crate::crypto::tokens::hex(&r.leaf_hash),
-                "superseded": superseded,
+                "superseded": standing.superseded(),
+                "counts": standing.counts,
+                "pending": standing.pending,
             })
         })
         .collect();

@@ -9,6 +9,7 @@ pub mod board;
 pub mod board_api;
 pub mod building_reports;
 pub mod building_reports_api;
+pub mod casting_api;
 pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
@@ -246,6 +247,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         )
                         .service(web::resource("/transitions").post(ballots_api::api_transition))
                         .service(web::resource("/casts").post(ballots_api::api_cast))
+                        .service(
+                            web::resource("/proxies")
+                                .get(casting_api::api_list)
+                                .post(casting_api::api_authorise),
+                        )
+                        .service(
+                            web::resource("/proxies/{aid}/revoke").post(casting_api::api_revoke),
+                        )
+                        .service(web::resource("/proxy-casts").post(casting_api::api_proxy_cast))
+                        .service(
+                            web::resource("/papers")
+                                .get(casting_api::api_sheets)
+                                .post(casting_api::api_enter_paper),
+                        )
+                        .service(web::resource("/papers/pending").get(casting_api::api_pending))
+                        .service(
+                            web::resource("/papers/{leaf}/confirm").post(casting_api::api_confirm),
+                        )
                         .service(web::resource("/manifest").get(board_api::api_manifest))
                         .service(web::resource("/electorate").get(board_api::api_electorate))
                         .service(web::resource("/roll").get(board_api::api_roll))

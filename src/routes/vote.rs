@@ -111,9 +111,9 @@ pub async fn vote_page(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let v = voter_context(&page, &state, &slug, id).await?;
-    let (bid, vi) = (id, v.voter.voter_index);
+    let (bid, vi) = (v.ballot.clone(), v.voter.voter_index);
     let previous = state
-        .with_db(move |conn| Ok(db_ballots::effective_leaf(conn, bid, vi)?))
+        .with_db(move |conn| Ok(crate::db::casting::effective_leaf(conn, &bid, vi)?))
         .await?;
     let mut ctx = vote_ctx(&v, &[]);
     ctx.insert(

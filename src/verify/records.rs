@@ -14,7 +14,7 @@ use crate::crypto::note::{open_note, parse_checkpoint_body};
 use crate::domain::ballot::Privacy;
 use crate::domain::merkle::{to_hex, Hash, MerkleTree};
 use crate::domain::tally::Weights;
-use crate::domain::tally_record::{rule_of, RecordCheckpoint};
+use crate::domain::tally_record::{rule_of, RecordCheckpoint, VoterKey};
 
 /// Everything after the entries. `entries` is `None` when `entries.jsonl` was missing.
 pub(crate) fn finish(
@@ -113,6 +113,13 @@ fn roll(ctx: &Ctx, e: &EntriesOutcome<'_>, files: &Files, report: &mut Report) {
     let n = roll.voters.len();
     match ctx.manifest.privacy {
         Privacy::Open => {
+            // Voters with an effective ballot (§14.5): a voter whose leaves none counts (an
+            // unconfirmed paper) is not on the roll.
+            let voted = |i: usize| {
+                e.seen.get(i) == Some(&true)
+                    && i64::try_from(i)
+                        .is_ok_and(|v| e.recount.effective_leaf(&VoterKey::Index(v)).is_some())
+            };
             let listed: HashSet<usize> = roll
                 .voters
                 .iter()
@@ -122,37 +129,37 @@ fn roll(ctx: &Ctx, e: &EntriesOutcome<'_>, files: &Files, report: &mut Report) {
                 .seen
                 .iter()
                 .enumerate()
-                .find(|(i, s)| **s && !listed.contains(i))
+                .find(|(i, _)| voted(*i) && !listed.contains(i))
                 .map(|(i, _)| i)
             {
                 return report.fail(
                     "roll",
                     at("voters".into()),
                     tr!(
-                        "投票人 {v} 有选票记录，却不在参与名单上",
-                        "voter {v} has a leaf but is not on the roll"
+                        "投票人 {v} 有计入的选票，却不在参与名单上",
+                        "voter {v} has an effective ballot but is not on the roll"
                     ),
                 );
             }
             if let Some(v) = roll
                 .voters
                 .iter()
-                .find(|&&v| !usize::try_from(v).is_ok_and(|i| e.seen.get(i) == Some(&true)))
+                .find(|&&v| !usize::try_from(v).is_ok_and(voted))
             {
                 return report.fail(
                     "roll",
                     at("voters".into()),
                     tr!(
-                        "投票人 {v} 在参与名单上，却没有选票记录",
-                        "voter {v} is on the roll but has no leaf"
+                        "投票人 {v} 在参与名单上，却没有计入的选票",
+                        "voter {v} is on the roll but has no effective ballot"
                     ),
                 );
             }
             report.pass(
                 "roll",
                 tr!(
-                    "参与名单（{n} 人）与有选票记录的投票人一致",
-                    "the roll ({n} voters) is exactly the voters with a leaf"
+                    "参与名单（{n} 人）与有计入选票的投票人一致",
+                    "the roll ({n} voters) is exactly the voters with an effective ballot"
                 ),
             );
         }

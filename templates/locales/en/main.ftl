@@ -1271,3 +1271,21 @@ election-print-checkpoint = Signed checkpoint:
 election-print-key = Verifier key
 election-your-steps = What you can do now:
 election-answers-due = Answer the open objections
+
+# proxy and paper ballots through the service
+ballot-error-conflict-rule = Choose a valid rule for which ballot counts when an owner has several.
+ballot-error-proxy-cap = The most owners one proxy may represent must be between 0 and 20.
+editor-casting = Proxy votes and ballot papers
+editor-conflict-rule = When an owner has several ballots
+editor-proxy-cap = How many owners one proxy may represent (0: no proxy votes)
+editor-casting-hint = Online, proxy and paper ballots share one ledger per owner: exactly one counts, and all of them stay in the log. An owner who votes in person always overrides the proxy.
+conflict-rule-latest_before_close = The latest valid ballot before close counts (default)
+conflict-rule-paper_final = A confirmed paper ballot takes precedence
+conflict-rule-first_only = Only the first valid ballot counts
+casting-error-paper-code-used = This ballot paper was already entered; correct the existing entry instead.
+proxy-error-not-open = Proxies can be authorised only after the ballot is announced and before it closes.
+proxy-error-voter = Choose an owner on this ballot's electorate.
+proxy-error-unknown-account = There is no such account. The proxy needs an account of this service first.
+paper-error-not-open = Ballot papers are printed, entered and confirmed only after the ballot is announced and before it closes.
+paper-error-code-unknown = This code is not one printed for this ballot.
+paper-error-code-or-correction = Give either the paper's code (a new entry) or the entry to correct (a correction), not both.

@@ -1271,3 +1271,21 @@ election-print-checkpoint = 已签名的检查点：
 election-print-key = 验证密钥
 election-your-steps = 您现在可以办理：
 election-answers-due = 答复待处理的异议
+
+# proxy and paper ballots through the service
+ballot-error-conflict-rule = 请选择一种有效的计票规则（同一业主有多张选票时以哪张为准）。
+ballot-error-proxy-cap = 每位受托人最多代理的业主人数须在 0 到 20 之间。
+editor-casting = 委托投票与书面表决票
+editor-conflict-rule = 同一业主有多张选票时
+editor-proxy-cap = 每位受托人最多代理几位业主（0 表示不接受委托投票）
+editor-casting-hint = 网上投票、委托投票和书面表决票记在同一本账上，每位业主只计一张，其余也都留在日志里。业主亲自投票总是优先于委托投票。
+conflict-rule-latest_before_close = 以截止前最后一张有效选票为准（默认）
+conflict-rule-paper_final = 经确认的书面表决票优先
+conflict-rule-first_only = 只计第一张有效选票
+casting-error-paper-code-used = 这张书面表决票已经录入过了；如有错误，请更正原记录。
+proxy-error-not-open = 只有在表决公告后、投票截止前才能办理委托。
+proxy-error-voter = 请选择本次表决名册中的业主。
+proxy-error-unknown-account = 没有这个账号。受托人须先有本系统的账号。
+paper-error-not-open = 只有在表决公告后、投票截止前才能打印、录入或确认书面表决票。
+paper-error-code-unknown = 这个编码不是本次表决打印的表决票编码。
+paper-error-code-or-correction = 请填写表决票编码（新录入），或要更正的记录编号（更正），二者选一。
