@@ -71,6 +71,21 @@ pub async fn board_page(
             .unwrap_or_default(),
     );
     ctx.insert("organiser", &organiser);
+    // The ballot's scrutineers confirm paper entries.
+    let scrutineer = match page.user.as_ref() {
+        Some(u) => {
+            let (bid, uid) = (b.id, u.user.id);
+            state
+                .with_db(move |conn| {
+                    Ok(crate::db::tally::scrutineers(conn, bid)?
+                        .iter()
+                        .any(|s| s.user_id == uid))
+                })
+                .await?
+        }
+        None => false,
+    };
+    ctx.insert("scrutineer", &scrutineer);
     let actions: Vec<&str> = match b.status() {
         Status::Draft => vec!["announce"],
         Status::Announced => vec!["open", "cancel"],

@@ -45,7 +45,7 @@ struct Tie {
 }
 
 /// `scheme://host` of this request, for the printed link and its QR code.
-fn base_url(req: &HttpRequest) -> String {
+pub fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
 }

@@ -10,6 +10,7 @@ pub mod board_api;
 pub mod building_reports;
 pub mod building_reports_api;
 pub mod casting_api;
+pub mod casting_pages;
 pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
@@ -27,6 +28,7 @@ pub mod health;
 pub mod me;
 pub mod notifications;
 pub mod pages;
+pub mod paper_pages;
 pub mod people;
 pub mod resident_codes;
 pub mod residents;
@@ -121,6 +123,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .post(vote::confirm_submit),
                 )
                 .service(web::resource("/cast").post(vote::cast_submit))
+                .service(
+                    web::resource("/proxies")
+                        .get(casting_pages::proxies_page)
+                        .post(casting_pages::authorise_submit),
+                )
+                .service(web::resource("/proxies/{aid}/revoke").post(casting_pages::revoke_submit))
+                .service(
+                    web::resource("/proxies/vote/{voter}")
+                        .get(casting_pages::proxy_vote_page)
+                        .post(casting_pages::proxy_vote_submit),
+                )
+                .service(
+                    web::resource("/papers")
+                        .get(paper_pages::papers_page)
+                        .post(paper_pages::enter_submit),
+                )
+                .service(web::resource("/papers/print").get(paper_pages::print_page))
+                .service(web::resource("/papers/{leaf}/confirm").post(paper_pages::confirm_submit))
                 .service(web::resource("/receipts/{index}").get(vote::receipt_page))
                 .service(web::resource("/receipts/{index}/json").get(vote::receipt_download))
                 .service(web::resource("/log").get(board::log_page))

@@ -19,7 +19,7 @@ use crate::ledger::Receipt;
 use crate::shell::PageCtx;
 
 /// The answers in a vote form: one field per question, named by its id (checkboxes repeat).
-fn answers_from_pairs(questions: &[Question], p: &Pairs) -> Vec<Answer> {
+pub(crate) fn answers_from_pairs(questions: &[Question], p: &Pairs) -> Vec<Answer> {
     questions
         .iter()
         .map(|q| Answer {
@@ -30,7 +30,7 @@ fn answers_from_pairs(questions: &[Question], p: &Pairs) -> Vec<Answer> {
 }
 
 /// The questions with the chosen options marked, for the form and the confirmation.
-fn marked(questions: &[Question], answers: &[Answer]) -> serde_json::Value {
+pub(crate) fn marked(questions: &[Question], answers: &[Answer]) -> serde_json::Value {
     questions
         .iter()
         .map(|q| {
