@@ -1,10 +1,11 @@
 //! An owners' committee re-election (业委会换届选举) in a real browser (headless Chromium
 //! through chromedriver), every role through every step with the pages' forms: the organiser
 //! forms the preparation group and posts the announcement, owners nominate themselves, the
-//! organiser enters a paper nomination and reviews, publishes the list, an owner objects and
-//! the organiser answers, owners vote on the ballot's pages, the organiser records the count,
-//! finalises and certifies the ballot on its board, announces the result, records the first
-//! meeting and the filing, and opens each print. Runs when `YISHITING_BROWSER_TESTS=1`.
+//! organiser enters a paper nomination, an owner recommends another for co-signing online,
+//! the organiser reviews, publishes the list, an owner objects and the organiser answers,
+//! owners vote on the ballot's pages, the organiser records the count, finalises and
+//! certifies the ballot on its board, announces the result, records the first meeting and
+//! the filing, and opens each print. Runs when `YISHITING_BROWSER_TESTS=1`.
 
 mod common;
 
@@ -256,8 +257,8 @@ async fn every_role_takes_every_step_of_an_election_in_the_browser() {
     no_console_errors(&browser).await;
     log_out(c).await;
 
-    // 3. Owners nominate themselves once the window opens; the organiser enters a paper
-    // nomination with its co-signers.
+    // 3. Owners nominate themselves once the window opens; another recommends a fellow owner
+    // for co-signing online; the organiser enters a paper nomination with its co-signers.
     app.clock.advance(DAY + HOUR);
     for (n, login, statement) in [(1, "zhang", "愿意为大家服务"), (2, "sun", "")] {
         log_in(c, &app, login, "owner-password").await;
@@ -270,6 +271,22 @@ async fn every_role_takes_every_step_of_an_election_in_the_browser() {
         assert!(c.find(Locator::Id("nominate-form")).await.is_err());
         log_out(c).await;
     }
+    // An owner recommends 赵六 (C1) for other owners to co-sign online; with only its first
+    // co-signer it is not yet a nomination (not reviewed, not listed).
+    log_in(c, &app, "li", "owner-password").await;
+    c.goto(&app.url(&election)).await.unwrap();
+    wait_for(c, "#online-form").await;
+    fill(c, "online-candidate_owner_ref", "C1").await;
+    fill(c, "online-statement", "热心公益").await;
+    click(c, "#online-submit").await;
+    wait_for(
+        c,
+        "#election-collecting li[data-cosigners='1'][data-required='2'][data-signed='true']",
+    )
+    .await;
+    assert!(text_of(c, "#election-collecting").await.contains("赵六"));
+    no_console_errors(&browser).await;
+    log_out(c).await;
     log_in(c, &app, "organiser", "organiser-password").await;
     c.goto(&app.url(&election)).await.unwrap();
     wait_for(c, "#paper-form").await;
@@ -301,6 +318,9 @@ async fn every_role_takes_every_step_of_an_election_in_the_browser() {
     wait_for(c, "form[id^='review-']").await;
     shot(c, "review").await;
     for cand in v["candidates"].as_array().unwrap() {
+        if cand["status"] == "collecting" {
+            continue;
+        }
         let cid = cand["id"].as_i64().unwrap();
         let reject = cand["name"] == "孙七";
         wait_for(c, &format!("#review-{cid}-form")).await;

@@ -617,3 +617,190 @@ async fn an_election_is_cancelled_through_its_form_only_with_a_reason() {
     let en = org.get(app, &format!("{base}?lang=en")).await.html;
     assert!(has(&en, "Cancelled on"), "{en}");
 }
+
+/// The co-signed nomination `cid` as the API shows it: its status and its co-signers.
+async fn nomination(t: &Forum, id: i64, cid: i64) -> (String, i64) {
+    let v = view(t, id).await;
+    let c = v["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == cid)
+        .unwrap_or_else(|| panic!("no nomination {cid}: {v}"))
+        .clone();
+    (
+        c["status"].as_str().unwrap().to_owned(),
+        c["cosigners"].as_i64().unwrap(),
+    )
+}
+
+async fn leaves(t: &Forum, id: i64) -> usize {
+    common::elections::election_log(t, id).await["leaves"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn owners_recommend_a_fellow_owner_and_cosign_it_online() {
+    let t = setup().await;
+    let app = &t.app;
+    let org = Browser::login(app, "organiser", "organiser-password").await;
+    let zhang = Browser::login(app, "zhang", "owner-password").await;
+    let li = Browser::login(app, "li", "owner-password").await;
+    let wang = Browser::login(app, "wang", "owner-password").await;
+    let sun = Browser::login(app, "sun", "owner-password").await;
+    let t0 = app.clock.now();
+    let id = common::elections::create_election(&t, "第三届业主委员会换届选举").await;
+    let mut a = common::elections::announcement(t0);
+    a["cosigners_required"] = json!(3);
+    t.json(
+        Method::POST,
+        &format!("/elections/{id}/announcement"),
+        &t.f.organiser,
+        Some(a),
+        200,
+    )
+    .await;
+    let base = format!("/c/sanyijing/elections/{id}");
+    let path = |p: &str| format!("{base}{p}");
+    let start = path("/nominations/online");
+    let recommend = |r: &'static str| [("candidate_owner_ref", r), ("statement", "热心公益")];
+
+    // Not before the nomination window opens: the reason on the page, the form kept.
+    let early = li.post(app, &start, &recommend("C1")).await;
+    assert_eq!(early.status, 409, "{}", early.html);
+    assert!(has(&early.html, "id=\"form-conflict\"") && has(&early.html, "data-form=\"online\""));
+    assert!(has(&early.html, "value=\"C1\"") && has(&early.html, "热心公益"));
+    assert_eq!(view(&t, id).await["candidates"], json!([]));
+
+    // In the window: owners see the form with their own reference; organisers enter paper
+    // nominations instead.
+    app.clock.advance(DAY);
+    let page = li.get(app, &base).await.html;
+    assert!(has(&page, "id=\"online-form\"") && has(&page, "href=\"#online-form\""));
+    assert!(has(&page, "您的业主编号是 A2"), "{page}");
+    let page = org.get(app, &base).await.html;
+    assert!(!has(&page, "id=\"online-form\"") && has(&page, "id=\"paper-form\""));
+    // Recommending oneself or someone not on the roster is named at the reference.
+    for (r, why) in [("A2", "自荐"), ("ZZ", "业主名册")] {
+        let bad = li.post(app, &start, &recommend(r)).await;
+        assert_eq!(bad.status, 422, "{r}: {}", bad.html);
+        assert!(
+            has(&bad.html, "href=\"#online-candidate_owner_ref\"") && has(&bad.html, why),
+            "{r}: {}",
+            bad.html
+        );
+        assert!(has(&bad.html, &format!("value=\"{r}\"")));
+    }
+    assert_eq!(view(&t, id).await["candidates"], json!([]));
+
+    // li recommends 赵六 (C1): li is the first co-signer; it is not yet a nomination.
+    let started = li.post(app, &start, &recommend("C1")).await;
+    assert_eq!(started.status, 303, "{}", started.html);
+    assert!(
+        started.location.ends_with("#collecting"),
+        "{}",
+        started.location
+    );
+    let cid = view(&t, id).await["candidates"][0]["id"].as_i64().unwrap();
+    assert_eq!(nomination(&t, id, cid).await, ("collecting".into(), 1));
+    let log_size = leaves(&t, id).await;
+    let card = format!("id=\"collecting-{cid}\" data-cosigners=\"1\" data-required=\"3\"");
+    let button = format!("id=\"cosign-{cid}-submit\"");
+    let page = li.get(app, &base).await.html;
+    assert!(
+        has(&page, &card) && has(&page, "data-signed=\"true\""),
+        "{page}"
+    );
+    assert!(!has(&page, &button) && has(&page, "您已联署"));
+    assert!(
+        !has(&page, &format!("id=\"candidate-{cid}\"")),
+        "not a candidate yet"
+    );
+    // Every member sees it; owners get the button, the organiser does not.
+    let page = wang.get(app, &base).await.html;
+    assert!(has(&page, &card) && has(&page, &button) && has(&page, "href=\"#collecting\""));
+    assert!(has(&page, "已有 1 位业主联署，需要 3 位"), "{page}");
+    let page = org.get(app, &base).await.html;
+    assert!(has(&page, &card) && !has(&page, &button) && has(&page, "只有本小区业主可以联署"));
+
+    // wang co-signs: two of three.
+    let cosign = path(&format!("/nominations/{cid}/cosignatures"));
+    let signed = wang.post(app, &cosign, &[]).await;
+    assert_eq!(signed.status, 303, "{}", signed.html);
+    assert!(signed.location.ends_with(&format!("#collecting-{cid}")));
+    assert_eq!(nomination(&t, id, cid).await, ("collecting".into(), 2));
+    assert!(!has(&wang.get(app, &base).await.html, &button));
+    // Co-signing twice is refused with the reason and changes nothing; so is co-signing
+    // without being an owner.
+    let twice = wang.post(app, &cosign, &[]).await;
+    assert_eq!(twice.status, 409, "{}", twice.html);
+    assert!(
+        has(&twice.html, "id=\"form-conflict\"") && has(&twice.html, "您已经联署过这项提名"),
+        "{}",
+        twice.html
+    );
+    assert!(has(&twice.html, &format!("href=\"#cosign-{cid}-form\"")));
+    assert!(!has(&twice.html, "保留在下面"), "no typed input to keep");
+    assert_eq!(org.post(app, &cosign, &[]).await.status, 403);
+    assert_eq!(nomination(&t, id, cid).await, ("collecting".into(), 2));
+    assert_eq!(leaves(&t, id).await, log_size);
+
+    // sun's co-signature is the third: it stands as a nomination, recorded in the log.
+    let signed = sun.post(app, &cosign, &[]).await;
+    assert_eq!(signed.status, 303, "{}", signed.html);
+    assert!(signed.location.ends_with(&format!("#candidate-{cid}")));
+    assert_eq!(nomination(&t, id, cid).await, ("nominated".into(), 3));
+    assert_eq!(leaves(&t, id).await, log_size + 1);
+    let log = common::elections::election_log(&t, id).await;
+    let last: Value = serde_json::from_str(log["leaves"][log_size].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&last["type"], &last["kind"]),
+        (&json!("nominated"), &json!("co_signed"))
+    );
+    let page = zhang.get(app, &base).await.html;
+    assert!(has(&page, &format!("id=\"candidate-{cid}\"")) && has(&page, "3 位业主联名"));
+    assert!(!has(&page, "id=\"collecting\""), "{page}");
+    // A co-signature that comes too late is refused with the reason, shown on the page.
+    let late = zhang.post(app, &cosign, &[]).await;
+    assert_eq!(late.status, 409, "{}", late.html);
+    assert!(has(&late.html, "这项提名不在征集联名"), "{}", late.html);
+    assert_eq!(leaves(&t, id).await, log_size + 1);
+
+    // One that never gathers enough stays collecting after the window, without buttons.
+    sun.ok(app, &start, &recommend("B1")).await;
+    let other = view(&t, id).await["candidates"][1]["id"].as_i64().unwrap();
+    assert!(!has(
+        &wang.get(app, &base).await.html,
+        &format!("id=\"cosign-{other}-submit\"")
+    ));
+    app.clock.advance(7 * DAY);
+    let page = zhang.get(app, &base).await.html;
+    assert!(has(&page, &format!("id=\"collecting-{other}\"")) && has(&page, "提名期已结束"));
+    assert!(!has(&page, &format!("id=\"cosign-{other}-submit\"")));
+    let closed = zhang
+        .post(
+            app,
+            &path(&format!("/nominations/{other}/cosignatures")),
+            &[],
+        )
+        .await;
+    assert_eq!(closed.status, 409, "{}", closed.html);
+    assert_eq!(nomination(&t, id, other).await, ("collecting".into(), 1));
+    // In English too.
+    let en = zhang.get(app, &format!("{base}?lang=en")).await.html;
+    assert!(
+        has(&en, "Nominations collecting co-signatures")
+            && has(&en, "Co-signed by 1 of the 3 owners needed"),
+        "{en}"
+    );
+    // A form without its CSRF token is refused.
+    let res = zhang
+        .client
+        .post(app.url(&path(&format!("/nominations/{other}/cosignatures"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}

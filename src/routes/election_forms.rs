@@ -2,7 +2,8 @@
 //! themselves, organisers enter paper co-signed nominations, review each nomination with a
 //! reason, publish the list with its scrutineers, answer objections, record voting opened,
 //! the count, the final result, the first meeting and the filing, or cancel with a reason;
-//! any member raises an objection. Each handler checks the CSRF token and calls the service
+//! any member raises an objection (online co-signed nominations are in
+//! [`super::election_cosign`]). Each handler checks the CSRF token and calls the service
 //! ([`crate::elections`]) as the API does; success redirects to the page (303), a refusal
 //! shows the page again with the typed input and its problems (422) or the reason (409).
 
@@ -171,14 +172,14 @@ pub fn values(pairs: &Pairs, names: &[&str]) -> serde_json::Map<String, serde_js
 }
 
 /// Check the form's CSRF token and return its fields.
-fn read_form(req: &HttpRequest, body: &[u8]) -> AppResult<Pairs> {
+pub(super) fn read_form(req: &HttpRequest, body: &[u8]) -> AppResult<Pairs> {
     let pairs = parse_pairs(body)?;
     auth::check_csrf(req, field(&pairs, "csrf"))?;
     Ok(pairs)
 }
 
 /// Take a step for `user` (allowed `action` in the community) in one database call.
-async fn run<T: Send + 'static>(
+pub(super) async fn run<T: Send + 'static>(
     state: &AppState,
     user: &CurrentUser,
     slug: &str,
@@ -192,7 +193,7 @@ async fn run<T: Send + 'static>(
 }
 
 /// After a step: back to the election's page at `anchor`, or the page again with the form.
-async fn done(
+pub(super) async fn done(
     page: &PageCtx,
     state: &AppState,
     (slug, id): (&str, i64),

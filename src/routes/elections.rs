@@ -3,13 +3,15 @@
 //! group, candidates with their reviews, objections with their answers, the results, the
 //! first meeting, the filing and the public event log) with the form of each step for the
 //! role that takes it, and the public page of an election (no login, names masked as in its
-//! log). The forms' handlers are in [`super::election_forms`], the prints in
-//! [`super::election_prints`]; the API twins in [`super::elections_api`].
+//! log). The forms' handlers are in [`super::election_forms`] (online co-signed nominations
+//! in [`super::election_cosign`]), the prints in [`super::election_prints`]; the API twins in
+//! [`super::elections_api`].
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use super::election_cosign as cosign;
 use super::election_forms::Failed;
 use super::election_view::{self as facts, Facts};
 use super::roster::{authorise, community_by_slug};
@@ -64,6 +66,13 @@ struct Can {
     announce: bool,
     nominate_self: bool,
     nominate_paper: bool,
+    /// Start a nomination that other owners co-sign online (owners who are not organisers:
+    /// an organiser's co-signed nomination is a paper one).
+    nominate_online: bool,
+    /// Co-sign the nominations still collecting co-signers (owners, in the window).
+    cosign: bool,
+    /// Some nomination waits for this owner's co-signature.
+    cosign_due: bool,
     review: bool,
     publish: bool,
     object: bool,
@@ -166,10 +175,15 @@ pub(crate) async fn render_election(
     let ledger = state.ledger.clone();
     let now = ledger.clock.now();
     let c2 = c.clone();
-    let (v, f, scrutineers, owners) = state
+    let (v, f, scrutineers, owners, collecting, own_ref) = state
         .with_db(move |conn| {
             let v = service::view(conn, &ledger, &c2, id, now)?;
             let f = facts::load(conn, &v, false)?;
+            let collecting = cosign::collecting(conn, &v, owner)?;
+            let own_ref = match owner {
+                Some(o) if v.step == Step::Nominating => cosign::own_ref(conn, c2.id, o)?,
+                _ => None,
+            };
             let scrutineers = if organise && v.step == Step::Reviewing {
                 db_tally::candidates(conn, c2.id)?
             } else {
@@ -183,7 +197,7 @@ pub(crate) async fn render_election(
             } else {
                 Vec::new()
             };
-            Ok((v, f, scrutineers, owners))
+            Ok((v, f, scrutineers, owners, collecting, own_ref))
         })
         .await?;
     let step = v.step;
@@ -194,6 +208,11 @@ pub(crate) async fn render_election(
         announce: organise && step == Step::PreparationGroupFormed,
         nominate_self: owner.is_some() && step == Step::Nominating && !nominated,
         nominate_paper: organise && step == Step::Nominating,
+        nominate_online: owner.is_some() && !organise && step == Step::Nominating,
+        cosign: owner.is_some() && step == Step::Nominating,
+        cosign_due: owner.is_some()
+            && step == Step::Nominating
+            && collecting.iter().any(|x| !x.signed && !x.own),
         review: organise && step == Step::Reviewing,
         publish: organise && step == Step::Reviewing,
         object: stage.is_some() && step != Step::Cancelled,
@@ -226,6 +245,8 @@ pub(crate) async fn render_election(
     ctx.insert("can", &can);
     ctx.insert("scrutineers", &scrutineers);
     ctx.insert("owners", &owners);
+    ctx.insert("collecting", &collecting);
+    ctx.insert("own_ref", &own_ref);
     ctx.insert("now_input", &clock::input_shanghai(now));
     ctx.insert("failed", &failed.unwrap_or_default());
     ctx.insert("e", &v);

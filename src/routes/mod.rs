@@ -15,6 +15,7 @@ pub mod comments_api;
 pub mod conventions;
 pub mod conventions_api;
 pub mod demo;
+pub mod election_cosign;
 pub mod election_forms;
 pub mod election_prints;
 pub mod election_setup;
@@ -394,7 +395,12 @@ fn election_routes(cfg: &mut web::ServiceConfig) {
                     .post(election_setup::announce_submit),
             )
             .service(web::resource("/nominations").post(forms::nominate_submit))
+            .service(web::resource("/nominations/online").post(election_cosign::start_submit))
             .service(web::resource("/nominations/{cid}/review").post(forms::review_submit))
+            .service(
+                web::resource("/nominations/{cid}/cosignatures")
+                    .post(election_cosign::cosign_submit),
+            )
             .service(web::resource("/publication").post(forms::publish_submit))
             .service(web::resource("/objections").post(forms::object_submit))
             .service(web::resource("/objections/{oid}/answer").post(forms::answer_submit))
