@@ -54,6 +54,18 @@ async fn the_demo_reelection_runs_and_verifies() {
     assert_eq!(outcome.online_voters, 180);
     assert!(outcome.election > 0 && outcome.ballot > 0);
     assert!(outcome.revotes > 0);
+    // Six owners' proxies voted online, one under a paper authorisation; one owner's own vote
+    // overrode their proxy's.
+    assert_eq!(outcome.proxy_ballots, 7, "{outcome:?}");
+    assert_eq!(outcome.overridden, 1);
+    // Twelve papers of owners without a ballot and one revote on paper, one corrected.
+    assert_eq!(
+        (outcome.papers, outcome.corrections),
+        (13, 1),
+        "{outcome:?}"
+    );
+    // Everyone who voted online or had a proxy vote, the paper proxy, the twelve papers.
+    assert!(outcome.participants >= 170 + 1 + 12, "{outcome:?}");
     // With 180 of ~250 owners voting, participation passes and the popular candidates are
     // elected; the log holds 1 group, 1 announcement, 11 nominations, 11 reviews, the list, an
     // objection and its answer, voting, the count, the result, the first meeting, the filing.

@@ -20,6 +20,15 @@ pub struct Outcome {
     pub owners: usize,
     pub online_voters: usize,
     pub revotes: usize,
+    /// Ballots cast by proxies (委托投票), one of them under a paper authorisation.
+    pub proxy_ballots: usize,
+    /// Owners whose proxy ballot was overridden by their own vote.
+    pub overridden: usize,
+    /// Returned ballot papers entered, corrected and confirmed (书面表决票).
+    pub papers: usize,
+    pub corrections: usize,
+    /// Voters with an effective ballot (the roll).
+    pub participants: usize,
     pub election: i64,
     pub ballot: i64,
     pub log_size: usize,
@@ -171,6 +180,8 @@ pub async fn run(
         .await?;
     let slips = slips.as_array().context("slips")?.clone();
     let owners = slips.len();
+    // Thirty owners keep no account: they vote on paper, or through a proxy on paper.
+    let online = online.min(slips.len().saturating_sub(30));
     let mut voters: Vec<(String, String)> = Vec::new();
     for s in slips.iter().take(online) {
         let owner_ref = s["owner_ref"].as_str().context("owner_ref")?;
@@ -196,9 +207,10 @@ pub async fn run(
         owners,
         voters.len()
     ));
-    if voters.len() < 12 {
-        bail!("the demo needs at least 12 owners voting online");
+    if voters.len() < 40 {
+        bail!("the demo needs at least 40 owners voting online (and 30 more on the roster)");
     }
+    let login_of = |owner_ref: &str| format!("demo-{}", owner_ref.to_lowercase());
 
     // 1. The preparation group.
     let e = api
@@ -322,7 +334,9 @@ pub async fn run(
             Method::POST,
             &format!("{el}/publication"),
             &org,
-            Some(json!({"scrutineers": [scrutineer_id], "cosignatures_required": 1})),
+            Some(
+                json!({"scrutineers": [scrutineer_id], "cosignatures_required": 1, "proxy_cap": 2}),
+            ),
             200,
         )
         .await?;
@@ -368,18 +382,88 @@ pub async fn run(
         .filter_map(|o| o["id"].as_str().map(str::to_owned))
         .collect();
     let mut rng = Lcg(0x5359_2026);
+    let pick = |rng: &mut Lcg| -> Vec<String> {
+        // The first four candidates are popular, the others less so.
+        options
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| rng.below(10) < if *k < 4 { 9 } else { 4 })
+            .map(|(_, o)| o.clone())
+            .take(7)
+            .collect()
+    };
+    let bp = format!("{c}/ballots/{ballot}");
+
+    // Proxies (委托投票): six owners authorise a neighbour online (one proxy may represent
+    // two owners in this election); the proxies vote for them. One of the six then votes in
+    // person, which overrides the proxy's ballot.
+    let mut proxy_ballots = 0;
+    // Owners who authorised a proxy, and co-owners of theirs (one voter, one authorisation:
+    // the service refuses a second, and the demo leaves those co-owners' votes to the proxy).
+    let (mut proxied, mut co_owners) = (Vec::new(), Vec::new());
+    for i in 20..30 {
+        if proxied.len() == 6 {
+            break;
+        }
+        let (proxy_ref, _) = &voters[30 + proxied.len() / 2];
+        let (status, v) = api
+            .call(
+                Method::POST,
+                &format!("{bp}/proxies"),
+                Some(&voters[i].1),
+                Some(json!({"proxy": login_of(proxy_ref)})),
+            )
+            .await?;
+        match status {
+            201 => proxied.push(i),
+            409 | 422 => co_owners.push(i),
+            _ => bail!("authorising a proxy: {status} {v}"),
+        }
+    }
+    for k in 0..3 {
+        let (_, proxy_token) = &voters[30 + k];
+        let held = api
+            .expect(
+                Method::GET,
+                &format!("{bp}/proxies"),
+                proxy_token,
+                None,
+                200,
+            )
+            .await?;
+        for a in held["authorisations"]
+            .as_array()
+            .context("authorisations")?
+        {
+            if a["proxy_login"] != login_of(&voters[30 + k].0) {
+                continue;
+            }
+            let nonce = format!("{:032x}", rng.0 as u128 * 104_729 + proxy_ballots as u128);
+            api.expect(
+                Method::POST,
+                &format!("{bp}/proxy-casts"),
+                proxy_token,
+                Some(json!({"voter": a["voter"], "nonce": nonce,
+                    "answers": [{"question": "q1", "choices": pick(&mut rng)}]})),
+                201,
+            )
+            .await?;
+            proxy_ballots += 1;
+        }
+    }
+    say(&format!(
+        "6. {proxy_ballots} ballots cast by proxies for owners who authorised them online"
+    ));
     let mut revotes = 0;
     for (i, (_, token)) in voters.iter().enumerate() {
+        // The owners who authorised a proxy leave it to them, except the first, who votes in
+        // person after all.
+        if proxied.iter().skip(1).any(|p| *p == i) || co_owners.contains(&i) {
+            continue;
+        }
         let rounds = if i % 9 == 4 { 2 } else { 1 };
         for _ in 0..rounds {
-            // The first four candidates are popular, the others less so.
-            let picks: Vec<&String> = options
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| rng.below(10) < if *k < 4 { 9 } else { 4 })
-                .map(|(_, o)| o)
-                .take(7)
-                .collect();
+            let picks = pick(&mut rng);
             let nonce = format!("{:032x}", rng.0 as u128 * 7919 + i as u128);
             api.expect(
                 Method::POST,
@@ -395,8 +479,142 @@ pub async fn run(
         }
     }
     say(&format!(
-        "6. {} owners voted online, {revotes} of them twice (the later ballot counts)",
-        voters.len()
+        "   {} owners voted online, {revotes} of them twice (the later ballot counts); \
+         one owner's own vote overrode the proxy's",
+        voters.len() - proxied.len() + 1 - co_owners.len()
+    ));
+    let overridden = 1;
+
+    // Paper (书面表决票): the organiser prints every owner's paper; owners without an account
+    // return theirs, and one authorises a proxy on paper. Each paper is entered with the
+    // SHA-256 of its scan and counts once the scrutineer has confirmed it.
+    let roll = api
+        .expect(Method::GET, &format!("{bp}/roll"), &org, None, 200)
+        .await?;
+    let voted: Vec<i64> = roll["voters"]
+        .as_array()
+        .context("roll")?
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    let sheets = api
+        .expect(Method::GET, &format!("{bp}/papers"), &org, None, 200)
+        .await?;
+    let sheets = sheets["papers"].as_array().context("papers")?.clone();
+    let absent: Vec<&Value> = sheets
+        .iter()
+        .filter(|p| p["voter"].as_i64().is_some_and(|v| !voted.contains(&v)))
+        .collect();
+    if absent.len() < 14 {
+        bail!("too few owners without a ballot for the paper part of the demo");
+    }
+    let scan = |what: &str| yishiting::crypto::tokens::sha256_hex(&format!("scan: {what}"));
+    let (proxy_ref, proxy_token) = &voters[33];
+    api.expect(
+        Method::POST,
+        &format!("{bp}/proxies"),
+        &org,
+        Some(
+            json!({"proxy": login_of(proxy_ref), "voter": absent[0]["voter"],
+            "scan_sha256": scan("委托书 1")}),
+        ),
+        201,
+    )
+    .await?;
+    api.expect(
+        Method::POST,
+        &format!("{bp}/proxy-casts"),
+        proxy_token,
+        Some(
+            json!({"voter": absent[0]["voter"], "nonce": format!("{:032x}", 0x7e57_u128),
+            "answers": [{"question": "q1", "choices": pick(&mut rng)}]}),
+        ),
+        201,
+    )
+    .await?;
+    proxy_ballots += 1;
+    let mut papers = 0;
+    for p in absent.iter().skip(1).take(12) {
+        let code = p["code"].as_str().context("code")?;
+        api.expect(
+            Method::POST,
+            &format!("{bp}/papers"),
+            &org,
+            Some(json!({"code": code, "scan_sha256": scan(code),
+                "answers": [{"question": "q1", "choices": pick(&mut rng)}]})),
+            201,
+        )
+        .await?;
+        papers += 1;
+    }
+    // A returned paper from an owner who had voted online: the paper is later, so it counts.
+    if let Some(p) = sheets
+        .iter()
+        .find(|p| p["voter"].as_i64() == voted.first().copied())
+    {
+        let code = p["code"].as_str().context("code")?;
+        api.expect(
+            Method::POST,
+            &format!("{bp}/papers"),
+            &org,
+            Some(json!({"code": code, "scan_sha256": scan(code),
+                "answers": [{"question": "q1", "choices": pick(&mut rng)}]})),
+            201,
+        )
+        .await?;
+        papers += 1;
+    }
+    // One entry was mistyped: corrected (appended, never overwritten) before confirmation.
+    let pending = api
+        .expect(
+            Method::GET,
+            &format!("{bp}/papers/pending"),
+            &scrutineer,
+            None,
+            200,
+        )
+        .await?;
+    let first = pending["pending"][0]["leaf_index"]
+        .as_i64()
+        .context("a pending paper")?;
+    let first_scan = pending["pending"][0]["scan_sha256"].clone();
+    api.expect(
+        Method::POST,
+        &format!("{bp}/papers"),
+        &org,
+        Some(json!({"corrects": first, "scan_sha256": first_scan,
+            "answers": [{"question": "q1", "choices": pick(&mut rng)}]})),
+        201,
+    )
+    .await?;
+    let corrections = 1;
+    let pending = api
+        .expect(
+            Method::GET,
+            &format!("{bp}/papers/pending"),
+            &scrutineer,
+            None,
+            200,
+        )
+        .await?;
+    for p in pending["pending"].as_array().context("pending")? {
+        api.expect(
+            Method::POST,
+            &format!("{bp}/papers/{}/confirm", p["leaf_index"]),
+            &scrutineer,
+            None,
+            201,
+        )
+        .await?;
+    }
+    let roll = api
+        .expect(Method::GET, &format!("{bp}/roll"), &org, None, 200)
+        .await?;
+    let participants = roll["voters"].as_array().map_or(0, Vec::len);
+    say(&format!(
+        "   {papers} ballot papers entered with their scans' SHA-256 ({corrections} corrected), \
+         each confirmed by the scrutineer; one proxy voted under a paper authorisation; \
+         {participants} owners have a ballot that counts"
     ));
 
     // 7. The count, the objection period, the certified result.
@@ -529,6 +747,11 @@ pub async fn run(
         owners,
         online_voters: voters.len(),
         revotes,
+        proxy_ballots,
+        overridden,
+        papers,
+        corrections,
+        participants,
         election: id,
         ballot,
         log_size,

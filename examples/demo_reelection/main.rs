@@ -4,7 +4,8 @@
 //! `yishiting verify` on the result and prints the outcome.
 //!
 //! Settings (environment): `YISHITING_BIN` the yishiting binary (the script passes the one it
-//! built), `DEMO_ONLINE` how many owners vote online (default 300, at most the roster).
+//! built), `DEMO_ONLINE` how many owners vote online (default 220, at most the roster less 30, who
+//! vote on paper or through a proxy on paper).
 
 mod driver;
 
@@ -69,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
     let online: usize = std::env::var("DEMO_ONLINE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(220);
     let scratch;
     let base = match std::env::args().nth(1) {
         Some(url) => url,
@@ -84,10 +85,15 @@ async fn main() -> anyhow::Result<()> {
     };
     let outcome = driver::run(&base, online, &bin, &|line| println!("{line}")).await?;
     println!(
-        "\n换届选举演示完成 / re-election demo done: {} owners, {} online voters ({} revotes), election {} (log of {} entries), ballot {}, elected {:?}; verification {}",
+        "\n换届选举演示完成 / re-election demo done: {} owners, {} online voters ({} revotes), {} proxy ballots ({} overridden by the owner), {} paper ballots ({} corrected), {} owners counted; election {} (log of {} entries), ballot {}, elected {:?}; verification {}",
         outcome.owners,
         outcome.online_voters,
         outcome.revotes,
+        outcome.proxy_ballots,
+        outcome.overridden,
+        outcome.papers,
+        outcome.corrections,
+        outcome.participants,
         outcome.election,
         outcome.log_size,
         outcome.ballot,

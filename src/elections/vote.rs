@@ -33,6 +33,13 @@ pub struct PublishInput {
     /// How many of them must co-sign the final result before it is certified.
     #[serde(default)]
     pub cosignatures_required: i64,
+    /// How many owners one proxy (受托人) may represent in the vote, 0 to 20 (absent: 1).
+    #[serde(default)]
+    pub proxy_cap: Option<i64>,
+    /// Which of an owner's ballots counts (docs/verification.md §14.3; absent:
+    /// `latest_before_close`).
+    #[serde(default)]
+    pub conflict_rule: Option<String>,
 }
 
 /// The year in China (UTC+8) at `now`, for the ballot's electorate.
@@ -77,6 +84,8 @@ fn ballot_definition(
         closes_at: a.timetable.voting_closes_at,
         scrutineers: input.scrutineers.clone(),
         cosignatures_required: input.cosignatures_required,
+        proxy_cap: input.proxy_cap,
+        conflict_rule: input.conflict_rule.clone(),
         ..Default::default()
     }
 }

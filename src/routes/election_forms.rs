@@ -101,6 +101,8 @@ fn label(base: &str) -> Option<Msg> {
         "vice_chair" => Msg::new("election-field-vice-chair"),
         "scrutineers" => Msg::new("election-field-scrutineers"),
         "cosignatures_required" => Msg::new("election-field-cosignatures-required"),
+        "proxy_cap" => Msg::new("editor-proxy-cap"),
+        "conflict_rule" => Msg::new("editor-conflict-rule"),
         _ => return None,
     })
 }
@@ -311,7 +313,12 @@ pub async fn publish_submit(
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let required = field(&pairs, "cosignatures_required").trim();
+    let cap = field(&pairs, "proxy_cap").trim();
+    let rule = field(&pairs, "conflict_rule").trim();
     let input = PublishInput {
+        // A cap that is not a number is refused by the ballot's validation.
+        proxy_cap: (!cap.is_empty()).then(|| cap.parse().unwrap_or(-1)),
+        conflict_rule: (!rule.is_empty()).then(|| rule.to_owned()),
         scrutineers: scrutineers.clone(),
         cosignatures_required: if required.is_empty() {
             0
@@ -327,7 +334,10 @@ pub async fn publish_submit(
         move |conn, cx, _| service::publish(conn, cx, id, &input),
     )
     .await;
-    let mut v = values(&pairs, &["cosignatures_required"]);
+    let mut v = values(
+        &pairs,
+        &["cosignatures_required", "proxy_cap", "conflict_rule"],
+    );
     v.insert("scrutineers".into(), scrutineers.into());
     done(
         &page,
