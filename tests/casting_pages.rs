@@ -129,6 +129,9 @@ async fn proxies_and_papers_work_from_the_pages() {
     assert_eq!(p.status, 303, "{}", p.html);
     assert!(p.location.contains("/receipts/"), "{}", p.location);
     assert_eq!(daili.get(&app, &p.location).await.status, 200);
+    // The proxy's own receipts on the ballot's page: marked as a proxy ballot that counts.
+    let p = daili.get(&app, &base).await;
+    assert!(has(&p.html, "委托投票 · <strong>计入"), "{}", p.html);
     // Another person cannot open the proxy's form.
     assert_eq!(
         zhang

@@ -161,9 +161,25 @@ pub async fn board_page(
             &(mine && b.status() == Status::Open && b.opens_at <= now && now < b.closes_at),
         );
         if let Some(user) = page.user.as_ref() {
-            let uid = user.user.id;
-            let leaves = state
-                .with_db(move |conn| Ok(db_ballots::leaves_cast_by(conn, id, uid)?))
+            let (uid, b2) = (user.user.id, b.clone());
+            // The leaves this user appended (their own ballots, and those cast as a proxy,
+            // entered from paper or confirmed), each marked when it is the one that counts.
+            let (leaves, counting) = state
+                .with_db(move |conn| {
+                    let leaves = db_ballots::leaves_cast_by(conn, id, uid)?;
+                    let mut voters: Vec<i64> = leaves.iter().map(|l| l.voter_index).collect();
+                    voters.sort_unstable();
+                    voters.dedup();
+                    let all = db_casting::voter_leaves(conn, id, &voters)?;
+                    let counting: Vec<i64> = voters
+                        .iter()
+                        .filter_map(|v| {
+                            let rows: Vec<_> = all.iter().filter(|l| l.voter_index == *v).collect();
+                            db_casting::effective_index(&b2, &rows)
+                        })
+                        .collect();
+                    Ok((leaves, counting))
+                })
                 .await?;
             let mine: Vec<_> = leaves
                 .iter()
@@ -172,6 +188,9 @@ pub async fn board_page(
                         "index": l.leaf_index,
                         "tracker": ballot::short_code(&crate::crypto::tokens::hex(&l.leaf_hash)),
                         "cast_at": clock::format_shanghai(l.cast_at),
+                        "channel": l.channel,
+                        "confirms": l.confirmed_by.is_some(),
+                        "counts": counting.contains(&l.leaf_index),
                     })
                 })
                 .collect();
