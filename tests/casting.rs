@@ -98,6 +98,20 @@ impl Setup {
             .expect("room in the electorate") as i64
     }
 
+    /// The one-time code on a voter's printed paper.
+    async fn code_of(&self, id: i64, voter: i64) -> String {
+        let (_, sheets) = self.get("organiser", id, "papers").await;
+        let sheet = sheets["papers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["voter"] == voter);
+        sheet.expect("a paper for the voter")["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     async fn roll(&self, id: i64) -> Vec<i64> {
         let r = self.app.board_json("sanyijing", id, "roll").await;
         r["voters"]
@@ -687,16 +701,7 @@ async fn conflict_rules_decide_between_online_proxy_and_paper_ballots() {
         "first_only"
     );
     let wang_v = s.voter_of(id, "1号楼 102").await;
-    let (_, sheets) = s.get("organiser", id, "papers").await;
-    let code = sheets["papers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["voter"] == wang_v)
-        .unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = s.code_of(id, wang_v).await;
     assert_eq!(s.cast("wang", id, "agree").await.0, 201);
     let (st, v) = s.cast("wang", id, "disagree").await;
     assert_eq!(st, 409);
@@ -721,16 +726,7 @@ async fn conflict_rules_decide_between_online_proxy_and_paper_ballots() {
     def["scrutineers"] = json!([j1]);
     let id = s.app.open_ballot(&s.f, def).await;
     let wang_v = s.voter_of(id, "1号楼 102").await;
-    let (_, sheets) = s.get("organiser", id, "papers").await;
-    let code = sheets["papers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["voter"] == wang_v)
-        .unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = s.code_of(id, wang_v).await;
     assert_eq!(s.cast("wang", id, "agree").await.0, 201);
     let (st, r) = s
         .post(

@@ -23,13 +23,24 @@ fn community(
     crate::db::communities::by_slug(conn, slug)?.ok_or(AppError::NotFound)
 }
 
-pub async fn authorise(
+/// What a service call gets: the connection, the ledger, the community, the user's id and
+/// grants.
+type Call<T> = dyn FnOnce(
+        &mut crate::db::DbConn,
+        &crate::ledger::Ledger,
+        &crate::db::communities::Community,
+        i64,
+        &crate::domain::roles::Grants,
+    ) -> AppResult<T>
+    + Send;
+
+/// Run a service call for `user` in the community `slug`, in one trip to the database pool.
+async fn call<T: Send + 'static>(
     state: &web::Data<AppState>,
     user: &CurrentUser,
     slug: &str,
-    id: i64,
-    input: AuthoriseInput,
-) -> AppResult<AuthorisationView> {
+    f: Box<Call<T>>,
+) -> AppResult<T> {
     let (ledger, slug, uid, grants) = (
         state.ledger.clone(),
         slug.to_owned(),
@@ -39,9 +50,27 @@ pub async fn authorise(
     state
         .with_db(move |conn| {
             let c = community(conn, &slug)?;
-            proxies::authorise(conn, &ledger, &c, id, uid, &grants, &input)
+            f(conn, &ledger, &c, uid, &grants)
         })
         .await
+}
+
+pub async fn authorise(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    slug: &str,
+    id: i64,
+    input: AuthoriseInput,
+) -> AppResult<AuthorisationView> {
+    call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, uid, grants| {
+            proxies::authorise(conn, ledger, c, id, uid, grants, &input)
+        }),
+    )
+    .await
 }
 
 /// Authorise a proxy (委托书): an owner online for themselves, or an organiser from a paper
@@ -68,18 +97,15 @@ pub async fn list(
     slug: &str,
     id: i64,
 ) -> AppResult<Vec<AuthorisationView>> {
-    let (ledger, slug, uid, grants) = (
-        state.ledger.clone(),
-        slug.to_owned(),
-        user.user.id,
-        user.grants.clone(),
-    );
-    state
-        .with_db(move |conn| {
-            let c = community(conn, &slug)?;
-            proxies::list(conn, &ledger, &c, id, uid, &grants)
-        })
-        .await
+    call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, uid, grants| {
+            proxies::list(conn, ledger, c, id, uid, grants)
+        }),
+    )
+    .await
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -109,18 +135,15 @@ pub async fn revoke(
     id: i64,
     authorisation: i64,
 ) -> AppResult<AuthorisationView> {
-    let (ledger, slug, uid, grants) = (
-        state.ledger.clone(),
-        slug.to_owned(),
-        user.user.id,
-        user.grants.clone(),
-    );
-    state
-        .with_db(move |conn| {
-            let c = community(conn, &slug)?;
-            proxies::revoke(conn, &ledger, &c, id, authorisation, uid, &grants)
-        })
-        .await
+    call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, uid, grants| {
+            proxies::revoke(conn, ledger, c, id, authorisation, uid, grants)
+        }),
+    )
+    .await
 }
 
 /// Revoke an authorisation (its owner, or an organiser recording a paper revocation); refused
@@ -185,14 +208,16 @@ pub async fn proxy_cast(
     req: ProxyCastRequest,
 ) -> AppResult<Receipt> {
     nonce_hash(&req.nonce)?;
-    let (ledger, slug2) = (state.ledger.clone(), slug.to_owned());
     let (voter, answers) = (req.voter, req.answers);
-    let (b, v, a) = state
-        .with_db(move |conn| {
-            let c = community(conn, &slug2)?;
-            proxies::prepare_proxy_cast(conn, &ledger, &c, id, voter, &answers)
-        })
-        .await?;
+    let (b, v, a) = call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, _, _| {
+            proxies::prepare_proxy_cast(conn, ledger, c, id, voter, &answers)
+        }),
+    )
+    .await?;
     let prepared = (b, v, a, writer::CastChannel::Proxy);
     submit(state, user, slug, id, Some(&req.nonce), prepared).await
 }
@@ -223,13 +248,13 @@ pub async fn sheets(
     slug: &str,
     id: i64,
 ) -> AppResult<(crate::db::ballots::BallotRow, Vec<Sheet>)> {
-    let (ledger, slug, grants) = (state.ledger.clone(), slug.to_owned(), user.grants.clone());
-    state
-        .with_db(move |conn| {
-            let c = community(conn, &slug)?;
-            papers::sheets(conn, &ledger, &c, id, &grants)
-        })
-        .await
+    call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, _, grants| papers::sheets(conn, ledger, c, id, grants)),
+    )
+    .await
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -265,13 +290,15 @@ pub async fn enter_paper(
     if let Some(n) = &nonce {
         nonce_hash(n)?;
     }
-    let (ledger, slug2, grants) = (state.ledger.clone(), slug.to_owned(), user.grants.clone());
-    let prepared = state
-        .with_db(move |conn| {
-            let c = community(conn, &slug2)?;
-            papers::prepare_entry(conn, &ledger, &c, id, &grants, &input)
-        })
-        .await?;
+    let prepared = call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, _, grants| {
+            papers::prepare_entry(conn, ledger, c, id, grants, &input)
+        }),
+    )
+    .await?;
     submit(state, user, slug, id, nonce.as_deref(), prepared).await
 }
 
@@ -311,13 +338,15 @@ pub async fn confirm_paper(
     id: i64,
     seen: i64,
 ) -> AppResult<Receipt> {
-    let (ledger, slug2, uid) = (state.ledger.clone(), slug.to_owned(), user.user.id);
-    let prepared = state
-        .with_db(move |conn| {
-            let c = community(conn, &slug2)?;
-            papers::prepare_confirm(conn, &ledger, &c, id, uid, seen)
-        })
-        .await?;
+    let prepared = call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, uid, _| {
+            papers::prepare_confirm(conn, ledger, c, id, uid, seen)
+        }),
+    )
+    .await?;
     submit(state, user, slug, id, None, prepared).await
 }
 
@@ -343,18 +372,15 @@ pub async fn pending(
     slug: &str,
     id: i64,
 ) -> AppResult<Vec<PendingPaper>> {
-    let (ledger, slug, uid, grants) = (
-        state.ledger.clone(),
-        slug.to_owned(),
-        user.user.id,
-        user.grants.clone(),
-    );
-    state
-        .with_db(move |conn| {
-            let c = community(conn, &slug)?;
-            papers::pending(conn, &ledger, &c, id, uid, &grants)
-        })
-        .await
+    call(
+        state,
+        user,
+        slug,
+        Box::new(move |conn, ledger, c, uid, grants| {
+            papers::pending(conn, ledger, c, id, uid, grants)
+        }),
+    )
+    .await
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
