@@ -219,6 +219,10 @@ async fn proxies_and_papers_work_from_the_pages() {
     assert!(has(&p.html, "id=\"paper-entered\""));
     assert!(has(&p.html, SCAN));
     assert!(!has(&p.html, "id=\"confirm-"), "organisers do not confirm");
+    // The public log marks the proxy ballot and the paper waiting for a scrutineer.
+    let log = app.get(&format!("{base}/log")).await.text().await.unwrap();
+    assert!(has(&log, "委托投票") && has(&log, "书面表决票"), "{log}");
+    assert!(has(&log, "待监票人确认"), "{log}");
 
     // An owner has no papers page; the scrutineer confirms the entry.
     assert_eq!(zhang.get(&app, &format!("{base}/papers")).await.status, 403);

@@ -1360,3 +1360,6 @@ papers-already-entered = entered
 receipt-kind-proxy = proxy ballot
 receipt-kind-paper = paper entered
 receipt-kind-confirmation = paper confirmed
+log-channel-proxy = proxy ballot
+log-channel-paper = ballot paper
+log-pending = waiting for a scrutineer

@@ -1360,3 +1360,6 @@ papers-already-entered = 已录入
 receipt-kind-proxy = 委托投票
 receipt-kind-paper = 书面表决票录入
 receipt-kind-confirmation = 书面表决票确认
+log-channel-proxy = 委托投票
+log-channel-paper = 书面表决票
+log-pending = 待监票人确认
