@@ -83,6 +83,10 @@ pub enum Command {
         /// this scrutineer key file and print the signature (to upload on the co-sign page)
         #[arg(long, value_name = "KEYFILE")]
         sign_with: Option<PathBuf>,
+        /// The verifier key you trust, as posted with the ballot's or the election's notice
+        /// (`name+keyid+base64`): the check fails unless the record is signed with it
+        #[arg(long, value_name = "VERIFIER_KEY")]
+        key: Option<String>,
     },
     /// Scrutineers' (监票人) signing keys
     #[command(subcommand)]
@@ -180,12 +184,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
             json,
             sign_with,
+            key,
         } => verify_command(
             &target,
             election,
             lang,
             json.as_deref(),
             sign_with.as_deref(),
+            key.as_deref(),
         ),
         Command::Key(cmd) => key_command(cmd),
         Command::Digest => {
@@ -342,6 +348,7 @@ fn verify_command(
     lang: ReportLang,
     json: Option<&str>,
     sign_with: Option<&std::path::Path>,
+    trusted_key: Option<&str>,
 ) -> anyhow::Result<()> {
     let lang = match lang {
         ReportLang::Zh => verify::Lang::Zh,
@@ -353,7 +360,10 @@ fn verify_command(
     }
     // Read the key first: a bad key file should not cost a full verification.
     let key = sign_with.map(read_key).transpose()?;
-    let report = verify::verify_any(target, election);
+    let mut report = verify::verify_any(target, election);
+    if let Some(k) = trusted_key {
+        report.pin_key(k);
+    }
     let text = report.render_text(lang);
     let mut doc = report.to_json(lang);
     let mut signed = None;

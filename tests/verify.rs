@@ -529,6 +529,29 @@ fn the_command_exits_by_the_outcome() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("核验通过"));
 
+    // Pinning the key posted with the notice: the right key passes, another fails.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let posted = manifest["manifest"]["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = cli(&["verify", path(&dir), "--key", &posted, "--lang", "en"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the one you gave"));
+    let other = posted.replacen('+', "+0", 1);
+    let out = cli(&["verify", path(&dir), "--key", &other, "--lang", "en"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("not signed with the posted key"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
     std::fs::remove_file(dir.join("roll.json")).unwrap();
     let out = cli(&["verify", path(&dir), "--json", "-"]);
     assert!(!out.status.success());

@@ -155,6 +155,44 @@ async fn a_whole_election_verifies_and_every_tampering_is_named() {
     ] {
         assert!(stdout.contains(needle), "{needle}: {stdout}");
     }
+    // With the election's key as posted with the announcement (not the ballot's key): pinned.
+    let log: Value = t
+        .app
+        .get(&format!(
+            "/api/v1/communities/sanyijing/elections/{}/log",
+            e.id
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let posted = log["verifier_key"].as_str().unwrap().to_owned();
+    let out = cli(vec![
+        "verify".into(),
+        page.clone(),
+        "--key".into(),
+        posted.clone(),
+        "--lang".into(),
+        "en".into(),
+    ])
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("[key.pinned]"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cli(vec![
+        "verify".into(),
+        page.clone(),
+        "--key".into(),
+        posted.replacen('+', "+1", 1),
+    ])
+    .await;
+    assert!(
+        !out.status.success(),
+        "a key other than the posted one fails"
+    );
     // In Chinese and as JSON; from the API address of the log too.
     let api = t.app.url(&format!(
         "/api/v1/communities/sanyijing/elections/{}/log",

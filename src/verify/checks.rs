@@ -198,6 +198,9 @@ fn manifest_signature(
 }
 
 fn verifier_key(m: &Manifest, key: Option<[u8; 32]>, report: &mut Report) {
+    if report.verifier_key.is_none() {
+        report.verifier_key = Some(m.verifier_key.clone());
+    }
     let at = Location::file("manifest.json").field("manifest.verifier_key");
     match parse_verifier_key(&m.verifier_key) {
         Err(e) => report.fail(

@@ -161,6 +161,9 @@ pub struct Report {
     pub title: Option<Text>,
     /// Lines printed after the checks (an election's step and result).
     pub summary: Vec<Text>,
+    /// The verifier key of the record verified (a ballot's manifest, an election's log), as
+    /// it names itself; the first one read when an election's ballot is verified with it.
+    pub verifier_key: Option<String>,
 }
 
 /// The order checks are listed in, by id prefix.
@@ -180,6 +183,38 @@ const ORDER: [&str; 12] = [
 ];
 
 impl Report {
+    /// Compare the record's verifier key with the one the observer trusts (copied from the
+    /// posted notice, `yishiting verify --key`): without that comparison a server could
+    /// re-sign a whole record with another key of its own.
+    pub fn pin_key(&mut self, trusted: &str) {
+        let trusted = trusted.trim();
+        match self.verifier_key.clone() {
+            Some(k) if k == trusted => self.pass(
+                "key.pinned",
+                tr!(
+                    "验证密钥与您提供的（公告上张贴的）密钥相同",
+                    "the verifier key is the one you gave (from the posted notice)"
+                ),
+            ),
+            Some(k) => self.fail(
+                "key.pinned",
+                None,
+                tr!(
+                    "验证密钥 {k} 不是您提供的 {trusted}：这份记录不是用公告上的密钥签署的",
+                    "the verifier key {k} is not the one you gave, {trusted}: this record was not signed with the posted key"
+                ),
+            ),
+            None => self.fail(
+                "key.pinned",
+                None,
+                tr!(
+                    "没有读到验证密钥，无法与您提供的密钥比对",
+                    "no verifier key was read to compare with the one you gave"
+                ),
+            ),
+        }
+    }
+
     pub(crate) fn pass(&mut self, id: &'static str, detail: Text) {
         self.checks.push(Check {
             id,

@@ -82,6 +82,7 @@ fn key(doc: &LogDoc, expected: Option<(&str, i64)>, report: &mut Report) -> Opti
             }
         }
     }
+    report.verifier_key = Some(doc.verifier_key.clone());
     let key = match parse_verifier_key(&doc.verifier_key) {
         Err(e) => {
             report.fail(
