@@ -275,3 +275,73 @@ async fn residents_codes_are_issued_and_redeemed_through_the_pages() {
         .unwrap();
     assert!(page.contains("已开通账户"), "{page}");
 }
+
+#[tokio::test]
+async fn residents_vote_on_a_residents_convention_and_owners_do_not() {
+    let t = setup().await;
+    import_register(&t, &register(true)).await;
+    let (status, slips) = issue(&t, &t.f.organiser, json!({})).await;
+    assert_eq!(status, 200, "{slips}");
+    let code = slips[0]["code"].as_str().unwrap().to_owned();
+    let (status, v) = redeem(&t.app, &code, "liu-ayi").await;
+    assert_eq!(status, 201, "{v}");
+    let resident = v["token"].as_str().unwrap().to_owned();
+
+    // A residents' convention ballot: the electorate is the adult residents (R1, R3).
+    let def = json!({
+        "title": "三义井社区居民公约", "kind": "residents_convention",
+        "counting_rule": "convention_majority",
+        "questions": [{"kind": "yes_no", "text": "是否同意通过居民公约？"}],
+        "opens_at": 0, "closes_at": 0,
+    });
+    let id = t.app.open_ballot(&t.f, def).await;
+    let cast = |token: String| {
+        let app = &t.app;
+        async move {
+            app.api(
+                Method::POST,
+                &format!("{BASE}/ballots/{id}/casts"),
+                Some(&token),
+            )
+            .json(&json!({ "nonce": common::ballots::nonce(),
+                "answers": [{"question": "q1", "choices": ["agree"]}] }))
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    // The resident casts and gets a receipt; an owner who is not a resident is refused.
+    let res = cast(resident.clone()).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let res = cast(t.zhang.clone()).await;
+    assert_eq!(res.status(), 403);
+    let roll = t.app.board_json("sanyijing", id, "roll").await;
+    assert_eq!(roll["voters"].as_array().unwrap().len(), 1, "{roll}");
+    // The ballot's page offers the resident the vote form, without JavaScript.
+    let client = t.app.browser_login("liu-ayi", "resident-password").await;
+    let page = client
+        .get(t.app.url(&format!("/c/sanyijing/ballots/{id}/vote")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("1号楼 101"));
+    // On ordinary owners' ballots a resident is not a voter.
+    let id = t
+        .app
+        .open_ballot(&t.f, common::ballots::definition(0, 0))
+        .await;
+    let res = t
+        .app
+        .api(
+            Method::POST,
+            &format!("{BASE}/ballots/{id}/casts"),
+            Some(&resident),
+        )
+        .json(&json!({ "nonce": common::ballots::nonce(),
+            "answers": common::ballots::answers("agree", &["o1"]) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

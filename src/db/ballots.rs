@@ -4,7 +4,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{
-    ballot_checkpoints, ballot_leaves, ballot_voter_owners, ballot_voters, ballots, communities,
+    ballot_checkpoints, ballot_leaves, ballot_voter_owners, ballot_voter_residents, ballot_voters,
+    ballots, communities,
 };
 use super::{DbConn, DbResult};
 use crate::domain::ballot::{CountingRule, Definition, Question};
@@ -237,6 +238,8 @@ pub struct NewVoter {
     pub headcount: i64,
     pub rooms: Vec<String>,
     pub owner_ids: Vec<i64>,
+    /// Residents' conventions: the resident who casts for this voter.
+    pub resident_ref: Option<String>,
 }
 
 /// What announcement stores.
@@ -304,6 +307,21 @@ pub fn announce(conn: &mut DbConn, ballot: &BallotRow, a: &Announcement<'_>) -> 
         if !owners.is_empty() {
             batch_insert!(conn, ballot_voter_owners::table, owners)?;
         }
+        let residents: Vec<_> = chunk
+            .iter()
+            .filter_map(|v| v.resident_ref.as_ref().map(|r| (r, v.voter_index)))
+            .map(|(r, i)| {
+                (
+                    ballot_voter_residents::community_id.eq(ballot.community_id),
+                    ballot_voter_residents::ballot_id.eq(ballot.id),
+                    ballot_voter_residents::resident_ref.eq(r),
+                    ballot_voter_residents::voter_index.eq(i),
+                )
+            })
+            .collect();
+        if !residents.is_empty() {
+            batch_insert!(conn, ballot_voter_residents::table, residents)?;
+        }
     }
     Ok(true)
 }
@@ -321,6 +339,40 @@ impl VoterRow {
     pub fn rooms(&self) -> Vec<String> {
         serde_json::from_str(&self.rooms).unwrap_or_default()
     }
+}
+
+/// The voter a user casts for in a ballot: as an owner, or (residents' conventions) as a
+/// resident on the register, if they are in its electorate.
+pub fn voter_for(
+    conn: &mut DbConn,
+    ballot_id: i64,
+    community_id: i64,
+    grants: &crate::domain::roles::Grants,
+) -> DbResult<Option<VoterRow>> {
+    if let Some(owner) = grants.owner_in(community_id) {
+        if let Some(v) = voter_of_owner(conn, ballot_id, owner)? {
+            return Ok(Some(v));
+        }
+    }
+    let Some((_, resident)) = grants.resident.as_ref().filter(|(c, _)| *c == community_id) else {
+        return Ok(None);
+    };
+    Ok(ballot_voter_residents::table
+        .inner_join(
+            ballot_voters::table.on(ballot_voters::ballot_id
+                .eq(ballot_voter_residents::ballot_id)
+                .and(ballot_voters::voter_index.eq(ballot_voter_residents::voter_index))),
+        )
+        .filter(ballot_voter_residents::ballot_id.eq(ballot_id))
+        .filter(ballot_voter_residents::resident_ref.eq(resident))
+        .select((
+            ballot_voters::voter_index,
+            ballot_voters::area_centi,
+            ballot_voters::headcount,
+            ballot_voters::rooms,
+        ))
+        .first::<VoterRow>(conn)
+        .optional()?)
 }
 
 /// The voter an owner casts for in a ballot, if the owner is in its electorate.

@@ -265,6 +265,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    ballot_voter_residents (ballot_id, resident_ref) {
+        community_id -> BigInt,
+        ballot_id -> BigInt,
+        resident_ref -> Text,
+        voter_index -> BigInt,
+    }
+}
+
+diesel::table! {
     ballot_leaves (ballot_id, leaf_index) {
         community_id -> BigInt,
         ballot_id -> BigInt,
@@ -464,6 +473,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballots,
     ballot_voters,
     ballot_voter_owners,
+    ballot_voter_residents,
     ballot_leaves,
     ballot_checkpoints,
     proxy_authorisations,

@@ -23,7 +23,9 @@ pub struct SignedManifest {
 }
 
 /// A snapshot voter and the owners who may cast for it.
-type VoterWithOwners = (SnapshotVoter, Vec<i64>);
+/// A voter of the snapshot, with who may cast for it: owners (by id) or a resident (by
+/// reference, residents' conventions).
+type VoterWithOwners = (SnapshotVoter, Vec<i64>, Option<String>);
 
 /// The voters of a ballot's scope, in snapshot order, with who may cast for each.
 fn electorate(
@@ -72,6 +74,7 @@ fn electorate(
                         name: ballot::mask_name(&v.name),
                     },
                     Vec::new(),
+                    Some(v.resident_ref.clone()),
                 ))
             })
             .collect();
@@ -113,6 +116,7 @@ fn electorate(
                     name: names.join("、"),
                 },
                 v.owner_ids.clone(),
+                None,
             )
         })
         .collect();
@@ -146,7 +150,12 @@ pub fn announce(
             "ballot-error-empty-electorate",
         )));
     }
-    let (snap_voters, owner_ids): (Vec<_>, Vec<_>) = voters.into_iter().unzip();
+    let mut snap_voters = Vec::with_capacity(voters.len());
+    let mut casters = Vec::with_capacity(voters.len());
+    for (v, owners, resident) in voters {
+        snap_voters.push(v);
+        casters.push((owners, resident));
+    }
     let snapshot = Snapshot::new(origin.clone(), b.id, basis, snap_voters);
     let snapshot_bytes = canonical::to_jcs(&snapshot).map_err(AppError::internal)?;
     let snapshot_hash = crate::crypto::tokens::sha256_hex_bytes(&snapshot_bytes);
@@ -251,13 +260,14 @@ pub fn announce(
     let new_voters: Vec<NewVoter> = snapshot
         .voters
         .iter()
-        .zip(owner_ids)
-        .map(|(v, owners)| NewVoter {
+        .zip(casters)
+        .map(|(v, (owners, resident))| NewVoter {
             voter_index: v.voter,
             area_centi: v.area_centi,
             headcount: v.headcount,
             rooms: v.rooms.clone(),
             owner_ids: owners,
+            resident_ref: resident,
         })
         .collect();
     let manifest_text = String::from_utf8(manifest_bytes).map_err(AppError::internal)?;

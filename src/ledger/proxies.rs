@@ -98,8 +98,7 @@ pub fn authorise(
     }
     let (voter, source) = match (&input.voter, &input.scan_sha256) {
         (None, None) => {
-            let owner = grants.owner_in(c.id).ok_or(AppError::Forbidden)?;
-            let v = db_ballots::voter_of_owner(conn, b.id, owner)?.ok_or(AppError::Forbidden)?;
+            let v = db_ballots::voter_for(conn, b.id, c.id, grants)?.ok_or(AppError::Forbidden)?;
             (v, AuthorisationSource::Online)
         }
         (voter, scan) => {
@@ -234,10 +233,7 @@ pub fn list(
         return Err(AppError::NotFound);
     }
     let all = organiser(grants, c);
-    let own = match grants.owner_in(c.id) {
-        Some(o) => db_ballots::voter_of_owner(conn, b.id, o)?.map(|v| v.voter_index),
-        None => None,
-    };
+    let own = db_ballots::voter_for(conn, b.id, c.id, grants)?.map(|v| v.voter_index);
     let rows: Vec<AuthorisationRow> = db_casting::authorisations(conn, b.id)?
         .into_iter()
         .filter(|a| all || Some(a.voter_index) == own || a.proxy_user_id == user_id)
@@ -265,10 +261,7 @@ pub fn revoke(
     if !b.status().is_public() {
         return Err(AppError::NotFound);
     }
-    let own = match grants.owner_in(c.id) {
-        Some(o) => db_ballots::voter_of_owner(conn, b.id, o)?.map(|v| v.voter_index),
-        None => None,
-    };
+    let own = db_ballots::voter_for(conn, b.id, c.id, grants)?.map(|v| v.voter_index);
     let now = ledger.clock.now();
     write_tx(conn, |conn| {
         lock(conn, b.id)?;

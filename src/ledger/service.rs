@@ -246,7 +246,8 @@ pub fn act(
     })
 }
 
-/// Everything checked before a cast is queued: the ballot accepts casts, the user's owner is in
+/// Everything checked before a cast is queued: the ballot accepts casts, the user (an owner, or
+/// a resident for a residents' convention) is in
 /// its electorate, the answers fit the questions. The writer re-checks the window and replays
 /// under the ballot's lock.
 pub fn prepare_cast(
@@ -254,7 +255,7 @@ pub fn prepare_cast(
     ledger: &Ledger,
     c: &Community,
     id: i64,
-    owner_id: Option<i64>,
+    grants: &crate::domain::roles::Grants,
     answers: &[Answer],
 ) -> AppResult<(Arc<BallotRow>, VoterRow, Vec<Answer>)> {
     let b = load_current(conn, ledger, c, id)?;
@@ -264,11 +265,7 @@ pub fn prepare_cast(
     if !lifecycle::accepts_casts(b.status(), &clock_of(ledger, c, &b)) {
         return Err(AppError::Conflict(Msg::new("cast-error-not-open")));
     }
-    let voter = match owner_id {
-        Some(o) => db_ballots::voter_of_owner(conn, id, o)?,
-        None => None,
-    }
-    .ok_or(AppError::Forbidden)?;
+    let voter = db_ballots::voter_for(conn, id, c.id, grants)?.ok_or(AppError::Forbidden)?;
     let answers = ballot::validate_answers(&b.questions(), answers)
         .map_err(|p| AppError::Validation(vec![FieldError::new(p.field, Msg::new(p.message))]))?;
     Ok((Arc::new(b), voter, answers))

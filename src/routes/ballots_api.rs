@@ -310,8 +310,7 @@ pub async fn cast(
     let (ballot, voter, answers) = state
         .with_db(move |conn| {
             let c = crate::db::communities::by_slug(conn, &slug2)?.ok_or(AppError::NotFound)?;
-            let owner = grants.owner_in(c.id);
-            service::prepare_cast(conn, &ledger, &c, id, owner, &answers)
+            service::prepare_cast(conn, &ledger, &c, id, &grants, &answers)
         })
         .await?;
     let origin = ballot::origin(&state.settings.log_name, slug, id);

@@ -49,7 +49,6 @@ pub async fn board_page(
         .user
         .as_ref()
         .is_some_and(|u| u.grants.allows(Action::ManageBallots, c.id));
-    let owner = page.user.as_ref().and_then(|u| u.grants.owner_in(c.id));
     let mut ctx = tera::Context::new();
     ctx.insert("community", &c);
     ctx.insert("ballot", &view(&state, &c, &b));
@@ -148,11 +147,14 @@ pub async fn board_page(
             .as_deref()
             .and_then(|m| serde_json::from_str(m).ok());
         ctx.insert("manifest", &manifest);
-        let mine = match owner {
-            Some(o) => state
-                .with_db(move |conn| Ok(db_ballots::voter_of_owner(conn, id, o)?))
-                .await?
-                .is_some(),
+        let mine = match page.user.as_ref() {
+            Some(u) => {
+                let (grants, cid) = (u.grants.clone(), c.id);
+                state
+                    .with_db(move |conn| Ok(db_ballots::voter_for(conn, id, cid, &grants)?))
+                    .await?
+                    .is_some()
+            }
             None => false,
         };
         let now = state.ledger.clock.now();

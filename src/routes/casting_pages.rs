@@ -76,14 +76,12 @@ async fn render(
     }
     let list = casting_api::list(state, user, slug, id).await?;
     let organiser = user.grants.allows(Action::ManageBallots, c.id);
-    let owner = user.grants.owner_in(c.id);
-    let bid = b.id;
+    let grants = user.grants.clone();
+    let (bid, cid) = (b.id, c.id);
     let (my_voter, voters) = state
         .with_db(move |conn| {
-            let mine = match owner {
-                Some(o) => crate::db::ballots::voter_of_owner(conn, bid, o)?.map(|v| v.voter_index),
-                None => None,
-            };
+            let mine =
+                crate::db::ballots::voter_for(conn, bid, cid, &grants)?.map(|v| v.voter_index);
             let voters = if organiser {
                 crate::db::casting::voters(conn, bid)?
             } else {

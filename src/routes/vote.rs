@@ -80,9 +80,9 @@ async fn voter_context(
     if !lifecycle::accepts_casts(b.status(), &clock) {
         return Err(AppError::Conflict(Msg::new("cast-error-not-open")));
     }
-    let owner = user.grants.owner_in(c.id).ok_or(AppError::Forbidden)?;
+    let (grants, cid) = (user.grants.clone(), c.id);
     let voter = state
-        .with_db(move |conn| Ok(db_ballots::voter_of_owner(conn, id, owner)?))
+        .with_db(move |conn| Ok(db_ballots::voter_for(conn, id, cid, &grants)?))
         .await?
         .ok_or(AppError::Forbidden)?;
     Ok(VoteContext {
