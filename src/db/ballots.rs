@@ -327,7 +327,8 @@ pub fn announce(conn: &mut DbConn, ballot: &BallotRow, a: &Announcement<'_>) -> 
 }
 
 /// A voter as casting needs it.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = ballot_voters)]
 pub struct VoterRow {
     pub voter_index: i64,
     pub area_centi: i64,
@@ -365,12 +366,7 @@ pub fn voter_for(
         )
         .filter(ballot_voter_residents::ballot_id.eq(ballot_id))
         .filter(ballot_voter_residents::resident_ref.eq(resident))
-        .select((
-            ballot_voters::voter_index,
-            ballot_voters::area_centi,
-            ballot_voters::headcount,
-            ballot_voters::rooms,
-        ))
+        .select(VoterRow::as_select())
         .first::<VoterRow>(conn)
         .optional()?)
 }
@@ -389,12 +385,7 @@ pub fn voter_of_owner(
         )
         .filter(ballot_voter_owners::ballot_id.eq(ballot_id))
         .filter(ballot_voter_owners::owner_id.eq(owner_id))
-        .select((
-            ballot_voters::voter_index,
-            ballot_voters::area_centi,
-            ballot_voters::headcount,
-            ballot_voters::rooms,
-        ))
+        .select(VoterRow::as_select())
         .load(conn)?
         .into_iter()
         .next())

@@ -286,6 +286,19 @@ pub fn insert_authorisation(
         .get_result::<AuthorisationRow>(conn)?)
 }
 
+/// The authorisations of a ballot that a proxy ballot was cast under.
+pub fn used_authorisations(conn: &mut DbConn, ballot_id: i64) -> DbResult<BTreeSet<i64>> {
+    Ok(ballot_leaves::table
+        .filter(ballot_leaves::ballot_id.eq(ballot_id))
+        .filter(ballot_leaves::authorisation_id.is_not_null())
+        .select(ballot_leaves::authorisation_id)
+        .distinct()
+        .load::<Option<i64>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
 /// Every authorisation of a ballot, revoked included, oldest first.
 pub fn authorisations(conn: &mut DbConn, ballot_id: i64) -> DbResult<Vec<AuthorisationRow>> {
     Ok(proxy_authorisations::table
@@ -322,12 +335,7 @@ pub fn voter(conn: &mut DbConn, ballot_id: i64, voter_index: i64) -> DbResult<Op
     Ok(ballot_voters::table
         .filter(ballot_voters::ballot_id.eq(ballot_id))
         .filter(ballot_voters::voter_index.eq(voter_index))
-        .select((
-            ballot_voters::voter_index,
-            ballot_voters::area_centi,
-            ballot_voters::headcount,
-            ballot_voters::rooms,
-        ))
+        .select(VoterRow::as_select())
         .first::<VoterRow>(conn)
         .optional()?)
 }
@@ -337,11 +345,6 @@ pub fn voters(conn: &mut DbConn, ballot_id: i64) -> DbResult<Vec<VoterRow>> {
     Ok(ballot_voters::table
         .filter(ballot_voters::ballot_id.eq(ballot_id))
         .order(ballot_voters::voter_index)
-        .select((
-            ballot_voters::voter_index,
-            ballot_voters::area_centi,
-            ballot_voters::headcount,
-            ballot_voters::rooms,
-        ))
+        .select(VoterRow::as_select())
         .load::<VoterRow>(conn)?)
 }

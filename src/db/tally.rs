@@ -113,6 +113,20 @@ pub fn scrutineers(conn: &mut DbConn, ballot_id: i64) -> DbResult<Vec<BallotScru
         .load(conn)?)
 }
 
+/// A user's position among a ballot's scrutineers (in the manifest), if they are one.
+pub fn scrutineer_position(
+    conn: &mut DbConn,
+    ballot_id: i64,
+    user_id: i64,
+) -> DbResult<Option<i32>> {
+    Ok(ballot_scrutineers::table
+        .filter(ballot_scrutineers::ballot_id.eq(ballot_id))
+        .filter(ballot_scrutineers::user_id.eq(user_id))
+        .select(ballot_scrutineers::position)
+        .first(conn)
+        .optional()?)
+}
+
 /// The ballots (of a community) on which a user is a scrutineer.
 pub fn ballots_scrutinised_by(conn: &mut DbConn, user_id: i64) -> DbResult<Vec<i64>> {
     Ok(ballot_scrutineers::table

@@ -201,10 +201,8 @@ pub fn prepare_confirm(
     if !lifecycle::accepts_casts(b.status(), &clock_of(ledger, c, &b)) {
         return Err(AppError::Conflict(Msg::new("cast-error-not-open")));
     }
-    let position = crate::db::tally::scrutineers(conn, b.id)?
-        .into_iter()
-        .find(|s| s.user_id == user_id)
-        .map(|s| i64::from(s.position))
+    let position = crate::db::tally::scrutineer_position(conn, b.id, user_id)?
+        .map(i64::from)
         .ok_or(AppError::Forbidden)?;
     let shown = match db_casting::leaf(conn, b.id, seen)? {
         Some(l) if l.channel == "paper" => l,
@@ -246,9 +244,7 @@ pub fn pending(
     if !b.status().is_public() {
         return Err(AppError::NotFound);
     }
-    let scrutineer = crate::db::tally::scrutineers(conn, b.id)?
-        .iter()
-        .any(|s| s.user_id == user_id);
+    let scrutineer = crate::db::tally::scrutineer_position(conn, b.id, user_id)?.is_some();
     if !scrutineer && !grants.allows(Action::ManageBallots, c.id) {
         return Err(AppError::Forbidden);
     }

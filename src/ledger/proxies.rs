@@ -184,7 +184,7 @@ pub fn authorise(
             &serde_json::json!({ "ballot": b.id, "authorisation": row.id,
                 "voter": row.voter_index, "source": row.source }),
         )?;
-        view_of(conn, row, &voter)
+        view_of(conn, row, &voter, false)
     })
 }
 
@@ -194,15 +194,14 @@ fn lock(conn: &mut DbConn, ballot_id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// The view of an authorisation; `used`: a proxy ballot was cast under it.
 fn view_of(
     conn: &mut DbConn,
     row: AuthorisationRow,
     voter: &VoterRow,
+    used: bool,
 ) -> AppResult<AuthorisationView> {
     let proxy = accounts::user_by_id(conn, row.proxy_user_id)?;
-    let used = db_casting::ledger(conn, row.ballot_id, row.voter_index)?
-        .iter()
-        .any(|l| l.authorisation_id == Some(row.id));
     Ok(AuthorisationView {
         id: row.id,
         ballot: row.ballot_id,
@@ -238,10 +237,12 @@ pub fn list(
         .into_iter()
         .filter(|a| all || Some(a.voter_index) == own || a.proxy_user_id == user_id)
         .collect();
+    let used = db_casting::used_authorisations(conn, b.id)?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let voter = db_casting::voter(conn, b.id, row.voter_index)?.ok_or(AppError::NotFound)?;
-        out.push(view_of(conn, row, &voter)?);
+        let used = used.contains(&row.id);
+        out.push(view_of(conn, row, &voter, used)?);
     }
     Ok(out)
 }
@@ -293,7 +294,8 @@ pub fn revoke(
             .find(|a| a.id == authorisation)
             .ok_or(AppError::NotFound)?;
         let voter = db_casting::voter(conn, b.id, row.voter_index)?.ok_or(AppError::NotFound)?;
-        view_of(conn, row, &voter)
+        // Revoking is refused once a proxy ballot was cast under it.
+        view_of(conn, row, &voter, false)
     })
 }
 

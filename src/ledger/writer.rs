@@ -271,7 +271,7 @@ fn append_ballot<'a>(
             voter: (!confidential).then_some(cast.voter.voter_index),
             rooms: (!confidential).then(|| cast.voter.rooms()),
             tag: confidential.then(|| key.voter_tag(cast.voter.voter_index as u64)),
-            channel: admitted.channel.leaf_member().and_then(Channel::parse),
+            channel: (admitted.channel != Channel::Online).then_some(admitted.channel),
             proxy: admitted.proxy.clone(),
             paper: admitted.paper.clone(),
             corrects: admitted.corrects.and_then(|c| u64::try_from(c).ok()),

@@ -36,6 +36,13 @@ pub fn parse_pairs(body: &[u8]) -> AppResult<Pairs> {
         .map_err(|_| AppError::BadRequest(Msg::new("form-malformed")))
 }
 
+/// A posted form's fields, after checking its CSRF token.
+pub fn read_form(req: &actix_web::HttpRequest, body: &[u8]) -> AppResult<Pairs> {
+    let pairs = parse_pairs(body)?;
+    crate::auth::check_csrf(req, field(&pairs, "csrf"))?;
+    Ok(pairs)
+}
+
 pub fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
     pairs
         .iter()
@@ -403,8 +410,7 @@ pub async fn create_submit(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let pairs = read_form(&req, &body)?;
     let user = page.user()?;
     let c = authorise(&state, user, &slug, Action::ManageBallots).await?;
     let result = match definition_from_pairs(&pairs) {
@@ -447,8 +453,7 @@ pub async fn edit_submit(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let pairs = read_form(&req, &body)?;
     let user = page.user()?;
     let c = authorise(&state, user, &slug, Action::ManageBallots).await?;
     let result = match definition_from_pairs(&pairs) {

@@ -76,9 +76,7 @@ pub async fn board_page(
             let (bid, uid) = (b.id, u.user.id);
             state
                 .with_db(move |conn| {
-                    Ok(crate::db::tally::scrutineers(conn, bid)?
-                        .iter()
-                        .any(|s| s.user_id == uid))
+                    Ok(crate::db::tally::scrutineer_position(conn, bid, uid)?.is_some())
                 })
                 .await?
         }

@@ -6,13 +6,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth::see_other;
-use super::ballots::{field, parse_pairs, Pairs};
+use super::ballots::{field, read_form};
 use super::ballots_api::load;
 use super::casting_api;
 use super::roster::community_by_slug;
 use super::vote::{answers_from_pairs, marked};
 use crate::app::AppState;
-use crate::auth;
 use crate::clock;
 use crate::db::ballots::BallotRow;
 use crate::db::communities::Community;
@@ -35,13 +34,6 @@ pub fn refused(e: AppError, lang: Lang) -> AppResult<(StatusCode, Vec<String>)> 
         AppError::Conflict(msg) => Ok((StatusCode::CONFLICT, vec![msg.render(lang)])),
         other => Err(other),
     }
-}
-
-/// Read a posted form, checking its CSRF token.
-pub fn read_form(req: &HttpRequest, body: &[u8]) -> AppResult<Pairs> {
-    let pairs = parse_pairs(body)?;
-    auth::check_csrf(req, field(&pairs, "csrf"))?;
-    Ok(pairs)
 }
 
 /// The ballot's casting terms and window, for the pages.

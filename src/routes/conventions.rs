@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::auth::see_other;
-use super::ballots::{field, parse_pairs};
+use super::ballots::{field, read_form};
 use super::conventions_api::{self as api, DiffQuery};
 use super::roster::{authorise, community_by_slug};
 use crate::app::AppState;
@@ -84,8 +84,7 @@ pub async fn create_submit(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let pairs = read_form(&req, &body)?;
     let user = page.user()?;
     let c = authorise(&state, user, &slug, Action::ManageConventions).await?;
     let form = CreateForm {
@@ -212,8 +211,7 @@ pub async fn edit_submit(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (slug, id, v) = path.into_inner();
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let pairs = read_form(&req, &body)?;
     let user = page.user()?;
     let c = authorise(&state, user, &slug, Action::ManageConventions).await?;
     let (c2, actor, text) = (c.clone(), user.user.id, field(&pairs, "text").to_owned());

@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use super::auth::see_other;
 use super::ballots::field;
-use super::election_forms::{done, read_form, run, values};
+use super::ballots::read_form;
+use super::election_forms::{done, run, values};
 use super::roster::authorise;
 use crate::app::AppState;
 use crate::db::elections as db;

@@ -12,11 +12,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::see_other;
-use super::ballots::{field, fields, parse_pairs, Pairs};
+use super::ballots::{field, fields, read_form, Pairs};
 use super::elections::render_election;
 use super::roster::authorise;
 use crate::app::AppState;
-use crate::auth::{self, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::clock;
 use crate::db::communities::Community;
 use crate::db::DbConn;
@@ -171,13 +171,6 @@ pub fn values(pairs: &Pairs, names: &[&str]) -> serde_json::Map<String, serde_js
         .iter()
         .map(|n| ((*n).to_owned(), field(pairs, n).into()))
         .collect()
-}
-
-/// Check the form's CSRF token and return its fields.
-pub(super) fn read_form(req: &HttpRequest, body: &[u8]) -> AppResult<Pairs> {
-    let pairs = parse_pairs(body)?;
-    auth::check_csrf(req, field(&pairs, "csrf"))?;
-    Ok(pairs)
 }
 
 /// Take a step for `user` (allowed `action` in the community) in one database call.

@@ -7,11 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::see_other;
-use super::ballots::{field, parse_pairs, Pairs};
+use super::ballots::{field, read_form, Pairs};
 use super::election_forms::Failed;
 use super::roster::authorise;
 use crate::app::AppState;
-use crate::auth;
 use crate::clock;
 use crate::db::communities::Community;
 use crate::db::elections as db_elections;
@@ -110,8 +109,7 @@ pub async fn create_submit(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let pairs = read_form(&req, &body)?;
     let user = page.user()?;
     let c = authorise(&state, user, &slug, ORGANISE).await?;
     let form = create_form(&pairs);
@@ -351,8 +349,7 @@ pub async fn announce_submit(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let pairs = parse_pairs(&body)?;
-    auth::check_csrf(&req, field(&pairs, "csrf"))?;
+    let pairs = read_form(&req, &body)?;
     let c = authorise(&state, page.user()?, &slug, ORGANISE).await?;
     let e = election_of(&state, &c, id).await?;
     let result = match announcement_input(&pairs, &e.kind) {

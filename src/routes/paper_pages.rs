@@ -8,9 +8,10 @@ use serde::Deserialize;
 
 use super::auth::see_other;
 use super::ballots::field;
+use super::ballots::read_form;
 use super::ballots_api::load;
 use super::casting_api;
-use super::casting_pages::{read_form, refused, terms_ctx};
+use super::casting_pages::{refused, terms_ctx};
 use super::election_prints::{base_url, qr_svg};
 use super::roster::community_by_slug;
 use super::vote::{answers_from_pairs, marked};
@@ -61,11 +62,7 @@ async fn render(
     let pending = casting_api::pending(state, user, slug, id).await?;
     let (bid, uid) = (b.id, user.user.id);
     let scrutineer = state
-        .with_db(move |conn| {
-            Ok(crate::db::tally::scrutineers(conn, bid)?
-                .iter()
-                .any(|s| s.user_id == uid))
-        })
+        .with_db(move |conn| Ok(crate::db::tally::scrutineer_position(conn, bid, uid)?.is_some()))
         .await?;
     let questions = b.questions();
     let pending: Vec<_> = pending

@@ -4,12 +4,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth::see_other;
-use super::ballots::{field, fields, parse_pairs, Pairs};
+use super::ballots::{field, fields, read_form, Pairs};
 use super::ballots_api::{self as api, load};
 use super::board_api;
 use super::roster::community_by_slug;
 use crate::app::AppState;
-use crate::auth;
 use crate::clock;
 use crate::db::ballots as db_ballots;
 use crate::domain::ballot::{self, Answer, Question};
@@ -133,8 +132,7 @@ async fn vote_form(
     path: &(String, i64),
     body: &[u8],
 ) -> AppResult<(Pairs, VoteContext)> {
-    let pairs = parse_pairs(body)?;
-    auth::check_csrf(req, field(&pairs, "csrf"))?;
+    let pairs = read_form(req, body)?;
     let v = voter_context(page, state, &path.0, path.1).await?;
     Ok((pairs, v))
 }
